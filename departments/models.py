@@ -1,0 +1,104 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Department(models.Model):
+    """A desk a case can pass through: a town department, a utility in the hall, or a county department."""
+
+    class Level(models.TextChoices):
+        TOWN = "town", _("Town department")
+        UTILITY = "utility", _("Utility desk")
+        COUNTY = "county", _("County department")
+
+    name = models.CharField(_("name"), max_length=50)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    town = models.ForeignKey(
+        "villages.Town",
+        on_delete=models.PROTECT,
+        related_name="departments",
+        null=True,
+        blank=True,
+        verbose_name=_("town"),
+        help_text=_("Town departments and utility desks belong to a town; county departments do not."),
+    )
+    county = models.CharField(_("county"), max_length=50)
+    desk_label = models.CharField(
+        _("hall desk label"),
+        max_length=30,
+        blank=True,
+        help_text=_("Shown on the desk sign and the hall board."),
+    )
+    desk_order = models.PositiveSmallIntegerField(_("desk order"), default=0)
+    duties = models.CharField(_("duties"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["level", "desk_order", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(level="county", town__isnull=True) | (Q(town__isnull=False) & ~Q(level="county"))
+                ),
+                name="department_town_matches_level",
+            ),
+            models.UniqueConstraint(
+                fields=["town", "name"],
+                condition=Q(town__isnull=False),
+                name="department_unique_name_in_town",
+            ),
+            models.UniqueConstraint(
+                fields=["county", "name"],
+                condition=Q(level="county"),
+                name="department_unique_name_in_county",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_county(self) -> bool:
+        return self.level == self.Level.COUNTY
+
+
+class DepartmentMember(models.Model):
+    class Role(models.TextChoices):
+        CLERK = "clerk", _("Clerk")
+        COUNTY_OFFICER = "county_officer", _("County officer")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="department_memberships",
+        verbose_name=_("user"),
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="members", verbose_name=_("department")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.CLERK)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("department member")
+        verbose_name_plural = _("department members")
+        ordering = ["department", "user__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "department"], name="member_unique_user_department"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department.name} {self.user.get_full_name()}"
+
+    def clean(self) -> None:
+        if not self.department_id:
+            return
+        is_county = self.department.level == Department.Level.COUNTY
+        if self.role == self.Role.COUNTY_OFFICER and not is_county:
+            raise ValidationError({"role": _("A county officer must belong to a county department.")})
+        if self.role == self.Role.CLERK and is_county:
+            raise ValidationError({"role": _("Members of a county department are county officers.")})

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class JinjieConfig(AppConfig):
+    name = "jinjie"
+    verbose_name = _("Users and town office")
+    default_auto_field = "django.db.models.BigAutoField"
+
+
+class JinjieAdminConfig(AdminConfig):
+    default_site = "jinjie.admin_site.HallAdminSite"

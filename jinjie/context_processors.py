@@ -1,0 +1,8 @@
+from .roles import roles_for
+
+
+def roles(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"hall_roles": roles_for(user)}
