@@ -4,14 +4,13 @@ from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from .models import Material, Matter, RouteStep
+from .models import Appointment, Case, CaseEvent, CaseStep, Holiday, Material, Matter, RouteStep, SealUse
 
 
 class RouteFormSet(BaseInlineFormSet):
     """Refuse a route whose steps are not numbered 1, 2, 3… without gaps or repeats."""
 
     def clean(self):
-        super().clean()
         orders = []
         for form in self.forms:
             if not hasattr(form, "cleaned_data") or not form.cleaned_data:
@@ -22,11 +21,10 @@ class RouteFormSet(BaseInlineFormSet):
                 orders.append(form.cleaned_data["order"])
         if sorted(orders) != list(range(1, len(orders) + 1)):
             raise ValidationError(
-                _(
-                    "Route steps must be numbered 1, 2, 3… without gaps or repeats (now: %(orders)s)."
-                )
+                _("Route steps must be numbered 1, 2, 3… without gaps or repeats (now: %(orders)s).")
                 % {"orders": "、".join(str(o) for o in sorted(orders)) or "—"}
             )
+        super().clean()
 
 
 class RouteStepInline(admin.TabularInline):
@@ -85,3 +83,85 @@ class MatterAdmin(admin.ModelAdmin):
     @admin.display(description=_("town desks"), ordering="_route_length")
     def route_length(self, obj):
         return obj._route_length
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ("date", "kind", "name")
+    list_filter = ("kind",)
+    search_fields = ("name",)
+    date_hierarchy = "date"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Cases change only through their services (locks, checks, history); the admin only reads them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CaseStepInline(admin.TabularInline):
+    model = CaseStep
+    fk_name = "case"
+    extra = 0
+    fields = ("order", "kind", "department", "state", "started_at", "due_at", "finished_at", "outcome")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(ReadOnlyAdmin):
+    list_display = ("number", "matter", "village", "masked_name", "state", "received_at", "closed_at")
+    list_filter = ("state", "matter__category", "village", "matter")
+    search_fields = ("number", "applicant_name")
+    date_hierarchy = "received_at"
+    list_select_related = ("matter", "village")
+    exclude = ("applicant_id_number", "applicant_phone", "token")
+    inlines = [CaseStepInline]
+    show_full_result_count = False
+
+    @admin.display(description=_("applicant"))
+    def masked_name(self, obj):
+        return obj.masked_name
+
+    def view_on_site(self, obj):
+        return obj.get_absolute_url()
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(ReadOnlyAdmin):
+    list_display = ("case", "seq", "at", "actor_name", "action", "from_state", "to_state")
+    list_filter = ("action",)
+    search_fields = ("case__number", "actor_name")
+    list_select_related = ("case", "case__matter")
+    show_full_result_count = False
+
+
+@admin.register(SealUse)
+class SealUseAdmin(ReadOnlyAdmin):
+    list_display = ("used_at", "village", "seal", "used_by", "purpose")
+    list_filter = ("village",)
+    search_fields = ("purpose", "case__number")
+    list_select_related = ("village", "used_by")
+    date_hierarchy = "used_at"
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(ReadOnlyAdmin):
+    list_display = ("date", "time", "department", "case", "state")
+    list_filter = ("state", "department")
+    search_fields = ("case__number",)
+    list_select_related = ("department", "case", "case__matter")
+    date_hierarchy = "date"

@@ -1,3 +1,7 @@
+import hashlib
+import json
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -24,12 +28,8 @@ class Matter(models.Model):
         APPOINTMENT = "appointment", _("Appointment at the hall")
         REFERRAL = "referral", _("Referral to the county office")
 
-    town = models.ForeignKey(
-        "villages.Town", on_delete=models.PROTECT, related_name="matters", verbose_name=_("town")
-    )
-    code = models.SlugField(
-        _("code"), max_length=30, unique=True, help_text=_("Used in the guide's address.")
-    )
+    town = models.ForeignKey("villages.Town", on_delete=models.PROTECT, related_name="matters", verbose_name=_("town"))
+    code = models.SlugField(_("code"), max_length=30, unique=True, help_text=_("Used in the guide's address."))
     name = models.CharField(_("name"), max_length=100)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PROMISED)
@@ -57,9 +57,7 @@ class Matter(models.Model):
         _("county step"), max_length=12, choices=CountyMode.choices, default=CountyMode.NONE, blank=True
     )
     county_action = models.CharField(_("county step: what it does"), max_length=100, blank=True)
-    county_time_limit_days = models.PositiveSmallIntegerField(
-        _("county step time limit (working days)"), default=0
-    )
+    county_time_limit_days = models.PositiveSmallIntegerField(_("county step time limit (working days)"), default=0)
     display_order = models.PositiveSmallIntegerField(_("display order"), default=0)
     is_active = models.BooleanField(_("published"), default=True)
 
@@ -111,9 +109,7 @@ class Matter(models.Model):
 class RouteStep(models.Model):
     """One town desk on a matter's route, in order."""
 
-    matter = models.ForeignKey(
-        Matter, on_delete=models.CASCADE, related_name="route", verbose_name=_("matter")
-    )
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="route", verbose_name=_("matter"))
     order = models.PositiveSmallIntegerField(_("order"))
     department = models.ForeignKey(
         "departments.Department",
@@ -143,11 +139,7 @@ class RouteStep(models.Model):
             return
         if self.department.level == "county":
             raise ValidationError(
-                {
-                    "department": _(
-                        "A town route step must be a town department or utility desk, not a county one."
-                    )
-                }
+                {"department": _("A town route step must be a town department or utility desk, not a county one.")}
             )
         if self.matter_id and self.department.town_id != self.matter.town_id:
             raise ValidationError({"department": _("The department belongs to another town.")})
@@ -161,9 +153,7 @@ class Material(models.Model):
         COPY = "copy", _("Copy")
         BOTH = "both", _("Original and copy")
 
-    matter = models.ForeignKey(
-        Matter, on_delete=models.CASCADE, related_name="materials", verbose_name=_("matter")
-    )
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="materials", verbose_name=_("matter"))
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     name = models.CharField(_("name"), max_length=100)
     form = models.CharField(_("form"), max_length=10, choices=Form.choices, default=Form.ORIGINAL)
@@ -181,3 +171,427 @@ class Material(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Holiday(models.Model):
+    """The town office's calendar: days off that would be working days, and make-up working days (调休)."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Holiday (no work)")
+        WORKDAY = "workday", _("Make-up working day")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.HOLIDAY)
+    name = models.CharField(_("name"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("holiday calendar day")
+        verbose_name_plural = _("holiday calendar")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.get_kind_display()} {self.name}".strip()
+
+
+class CaseCounter(models.Model):
+    """The last case number given out per town and day; locked at intake so numbers never repeat or skip."""
+
+    town = models.ForeignKey("villages.Town", on_delete=models.PROTECT, related_name="+")
+    date = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["town", "date"], name="casecounter_unique_town_date")]
+
+    def __str__(self) -> str:
+        return f"{self.town_id} {self.date} {self.last}"
+
+
+class Case(models.Model):
+    """One villager's application (办件)."""
+
+    class State(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        IN_PROGRESS = "in_progress", _("In progress")
+        AWAITING = "awaiting", _("Awaiting materials")
+        COMPLETED = "completed", _("Completed")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    OPEN_STATES = (State.RECEIVED, State.IN_PROGRESS, State.AWAITING)
+    CLOSED_STATES = (State.COMPLETED, State.REJECTED, State.WITHDRAWN)
+
+    number = models.CharField(_("case number"), max_length=30, unique=True)
+    token = models.CharField(_("public token"), max_length=40, unique=True, editable=False)
+    town = models.ForeignKey("villages.Town", on_delete=models.PROTECT, related_name="cases", verbose_name=_("town"))
+    matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="cases", verbose_name=_("matter"))
+    village = models.ForeignKey(
+        "villages.Village", on_delete=models.PROTECT, related_name="cases", verbose_name=_("village")
+    )
+    hamlet = models.ForeignKey(
+        "villages.Hamlet",
+        on_delete=models.PROTECT,
+        related_name="cases",
+        null=True,
+        blank=True,
+        verbose_name=_("hamlet"),
+    )
+    applicant_name = models.CharField(_("applicant name"), max_length=50)
+    applicant_id_number = models.CharField(_("ID number"), max_length=18)
+    applicant_phone = models.CharField(_("mobile phone"), max_length=11)
+    notes = models.TextField(_("notes"), blank=True)
+    materials = models.JSONField(_("materials checklist"), default=list, blank=True)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.RECEIVED)
+    paused_from = models.CharField(max_length=12, choices=State.choices, blank=True, editable=False)
+    paused_at = models.DateTimeField(_("awaiting materials since"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received at"))
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("received by")
+    )
+    intake_department = models.ForeignKey(
+        "departments.Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("taken in at department"),
+    )
+    expected_at = models.DateTimeField(_("expected completion"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closing_reason = models.TextField(_("reason"), blank=True)
+    current_step = models.ForeignKey(
+        "CaseStep", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    version = models.PositiveIntegerField(default=0, editable=False)
+    intake_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-received_at"]
+        indexes = [
+            models.Index(fields=["village", "-received_at"], name="case_village_recent"),
+            models.Index(fields=["town", "-received_at"], name="case_town_recent"),
+            models.Index(fields=["town", "state"], name="case_town_state"),
+            models.Index(fields=["town", "closed_at"], name="case_town_closed"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True) | Q(closed_at__gte=models.F("received_at")),
+                name="case_closed_after_received",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["completed", "rejected", "withdrawn"], closed_at__isnull=False)
+                | Q(state__in=["received", "in_progress", "awaiting"], closed_at__isnull=True),
+                name="case_closed_iff_final",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.matter.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:detail", kwargs={"number": self.number})
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+    @property
+    def masked_name(self) -> str:
+        return mask_name(self.applicant_name)
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.applicant_id_number)
+
+    @property
+    def masked_phone(self) -> str:
+        p = self.applicant_phone
+        return f"{p[:3]}****{p[-4:]}" if len(p) == 11 else "****"
+
+    @property
+    def missing_materials(self) -> list[str]:
+        return [m["name"] for m in self.materials if m.get("required", True) and not m.get("received")]
+
+
+def mask_name(name: str) -> str:
+    """黄必刘 → 黄**: the family name only, as on every public page."""
+    return f"{name[:1]}{'*' * max(len(name) - 1, 1)}" if name else ""
+
+
+def mask_id_number(number: str) -> str:
+    """451425********123X: the area code and the last four, nothing of the birth date."""
+    return f"{number[:6]}{'*' * (len(number) - 10)}{number[-4:]}" if len(number) == 18 else "*" * len(number)
+
+
+class CaseStep(models.Model):
+    """One station of a case's pipeline, copied from the matter's route at intake."""
+
+    class Kind(models.TextChoices):
+        VILLAGE = "village", _("Village certificate")
+        DEPARTMENT = "department", _("Town desk")
+        COUNTY = "county", _("County step")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        ACTIVE = "active", _("Being handled")
+        DONE = "done", _("Done")
+        RETURNED = "returned", _("Returned")
+        SKIPPED = "skipped", _("Skipped")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="steps", verbose_name=_("case"))
+    order = models.PositiveSmallIntegerField(_("order"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    department = models.ForeignKey(
+        "departments.Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="case_steps",
+        verbose_name=_("department"),
+        help_text=_("Empty for the village certificate, which belongs to the case's village."),
+    )
+    desk_department = models.ForeignKey(
+        "departments.Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="county_desk_steps",
+        verbose_name=_("booked by desk"),
+        help_text=_("For the county step: the town desk that books the appointment or writes the referral."),
+    )
+    action = models.CharField(_("what it does"), max_length=100)
+    time_limit_days = models.PositiveSmallIntegerField(_("time limit (working days)"), default=0)
+    county_mode = models.CharField(_("county mode"), max_length=12, choices=Matter.CountyMode.choices, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("file received at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    finished_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    outcome = models.TextField(_("outcome"), blank=True)
+    return_count = models.PositiveSmallIntegerField(_("times returned"), default=0)
+
+    class Meta:
+        verbose_name = _("case step")
+        verbose_name_plural = _("case steps")
+        ordering = ["case", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "order"], name="casestep_unique_order"),
+            models.UniqueConstraint(fields=["case"], condition=Q(state="active"), name="casestep_one_active_per_case"),
+            models.CheckConstraint(
+                condition=Q(kind="village", department__isnull=True) | Q(department__isnull=False),
+                name="casestep_department_unless_village",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_at__isnull=True) | Q(started_at__isnull=True) | Q(due_at__gte=models.F("started_at")),
+                name="casestep_due_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(finished_at__isnull=True) | Q(finished_at__gte=models.F("started_at")),
+                name="casestep_finished_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["department", "started_at"], condition=Q(state="active"), name="casestep_active_queue"
+            ),
+            models.Index(
+                fields=["desk_department", "started_at"],
+                condition=Q(state="active"),
+                name="casestep_active_county",
+            ),
+            models.Index(fields=["department", "state"], name="casestep_department_state"),
+            models.Index(fields=["state", "due_at"], name="casestep_state_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} #{self.order} {self.label}"
+
+    @property
+    def label(self) -> str:
+        if self.kind == self.Kind.VILLAGE:
+            return str(_("Village certificate"))
+        return self.department.name if self.department_id else self.action
+
+    @property
+    def is_overdue(self) -> bool:
+        from django.utils import timezone
+
+        if self.due_at is None:
+            return False
+        if self.state == self.State.ACTIVE:
+            return self.due_at < timezone.now()
+        if self.finished_at:
+            return self.finished_at > self.due_at
+        return False
+
+
+class SealUse(models.Model):
+    """Each use of a village committee seal: who stamped what, when (用印登记)."""
+
+    village = models.ForeignKey(
+        "villages.Village", on_delete=models.PROTECT, related_name="seal_uses", verbose_name=_("village")
+    )
+    seal = models.CharField(_("seal"), max_length=100)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="seal_uses", verbose_name=_("case"))
+    step = models.ForeignKey(CaseStep, on_delete=models.PROTECT, related_name="+", verbose_name=_("step"))
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("used by")
+    )
+    used_at = models.DateTimeField(_("used at"))
+    purpose = models.CharField(_("purpose"), max_length=200)
+
+    class Meta:
+        verbose_name = _("seal use")
+        verbose_name_plural = _("seal register")
+        ordering = ["-used_at"]
+
+    def __str__(self) -> str:
+        return f"{self.seal} {self.used_at:%Y-%m-%d %H:%M} {self.purpose}"
+
+
+class Appointment(models.Model):
+    """A county step booked with a county department, normally for a market day at the hall (县级约办)."""
+
+    class State(models.TextChoices):
+        BOOKED = "booked", _("Booked")
+        CONFIRMED = "confirmed", _("Confirmed")
+        DONE = "done", _("Done")
+        NO_SHOW = "no_show", _("No-show")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("case"))
+    step = models.ForeignKey(CaseStep, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("step"))
+    department = models.ForeignKey(
+        "departments.Department",
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("county department"),
+    )
+    date = models.DateField(_("date"))
+    time = models.TimeField(_("time"))
+    place = models.CharField(_("place"), max_length=100)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.BOOKED)
+    booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    booked_at = models.DateTimeField(_("booked at"))
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        ordering = ["date", "time"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["step"],
+                condition=Q(state__in=["booked", "confirmed"]),
+                name="appointment_one_open_per_step",
+            ),
+        ]
+        indexes = [models.Index(fields=["department", "date"], name="appointment_department_date")]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} {self.department} {self.date}"
+
+
+class CaseEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Case history is append-only.")
+
+    def delete(self):
+        raise PermissionError("Case history is append-only.")
+
+
+class CaseEvent(models.Model):
+    """Append-only history of a case. Each event carries the hash of its predecessor (tamper evidence)."""
+
+    class Action(models.TextChoices):
+        RECEIVED = "received", _("Case received")
+        STAMPED = "stamped", _("Village certificate stamped")
+        STEP_STARTED = "step_started", _("Step started")
+        ACCEPTED = "accepted", _("File received at the desk")
+        STEP_DONE = "step_done", _("Step completed")
+        MATERIALS_REQUESTED = "materials_requested", _("Missing materials requested")
+        MATERIALS_BROUGHT = "materials_brought", _("Missing materials brought")
+        RETURNED = "returned", _("Returned to the previous step")
+        SKIPPED = "skipped", _("Step skipped by the town office")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        BOOKED = "booked", _("County appointment booked")
+        CONFIRMED = "confirmed", _("Appointment confirmed")
+        NO_SHOW = "no_show", _("Appointment no-show")
+        REFERRED = "referred", _("Referred to the county office")
+        COUNTY_DONE = "county_done", _("County outcome recorded")
+        COMPLETED = "completed", _("Case completed")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", verbose_name=_("case"))
+    seq = models.PositiveIntegerField(_("sequence"))
+    at = models.DateTimeField(_("time"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    actor_name = models.CharField(_("actor name"), max_length=60, blank=True)
+    action = models.CharField(_("action"), max_length=24, choices=Action.choices)
+    step = models.ForeignKey(CaseStep, on_delete=models.PROTECT, null=True, blank=True, related_name="events")
+    from_state = models.CharField(_("from"), max_length=12, blank=True)
+    to_state = models.CharField(_("to"), max_length=12, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
+
+    objects = CaseEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case history")
+        ordering = ["case", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "seq"], name="caseevent_unique_seq"),
+            models.CheckConstraint(condition=Q(seq__gte=1), name="caseevent_seq_from_one"),
+        ]
+        indexes = [models.Index(fields=["at"], name="caseevent_at")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}#{self.seq} {self.get_action_display()}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None or not self._state.adding:
+            raise PermissionError("Case history is append-only: an event cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Case history is append-only: an event cannot be deleted.")
+
+    def payload(self) -> dict:
+        return {
+            "case": self.case_id,
+            "seq": self.seq,
+            "at": self.at.isoformat(timespec="microseconds"),
+            "actor": self.actor_id,
+            "actor_name": self.actor_name,
+            "action": self.action,
+            "step": self.step_id,
+            "from": self.from_state,
+            "to": self.to_state,
+            "note": self.note,
+            "prev": self.prev_hash,
+        }
+
+    def compute_hash(self) -> str:
+        data = json.dumps(self.payload(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(data.encode("utf-8")).hexdigest()

@@ -1,9 +1,18 @@
-from django.db.models import Prefetch, QuerySet
+"""Reads, already scoped to the user and shaped for the page that uses them."""
 
-from departments.selectors import departments_of_clerk, departments_of_county_officer
-from villages.selectors import villages_of_cadre
+import datetime as dt
 
-from .models import Material, Matter, RouteStep
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from departments.models import Department
+from villages.models import Village
+from villages.selectors import next_market_days  # noqa: F401 — offered when booking
+
+from .access import roles_for
+from .models import Appointment, Case, CaseEvent, CaseStep, Material, Matter, RouteStep
+
+# --- the public catalogue ----------------------------------------------------------------------------------------
 
 
 def published_matters(*, town) -> QuerySet[Matter]:
@@ -12,7 +21,7 @@ def published_matters(*, town) -> QuerySet[Matter]:
 
 def guide_by_category(*, town) -> list[tuple[str, list[Matter]]]:
     """The catalogue grouped under its categories, in the category order of the model."""
-    matters = list(published_matters(town=town).select_related("county_department"))
+    matters = list(published_matters(town=town))
     grouped = []
     for value, label in Matter.Category.choices:
         items = [m for m in matters if m.category == value]
@@ -33,13 +42,189 @@ def guide_matter(*, code: str) -> Matter:
     )
 
 
-def cadre_villages(*, user):
-    return villages_of_cadre(user=user)
+# --- who sees which case -----------------------------------------------------------------------------------------
 
 
-def clerk_departments(*, user):
-    return departments_of_clerk(user=user)
+def case_scope(*, user) -> Q:
+    """The cases a user may see, as one filter: the union over every role they hold.
+
+    cadre: their villages' cases; clerk: cases that are or were at their department; county officer: cases with an
+    appointment at their department; town office and supervisor: every case of their town.
+    """
+    roles = roles_for(user)
+    scope = Q(pk__in=[])
+    if roles.town_ids:
+        scope |= Q(town_id__in=roles.town_ids)
+    if roles.village_ids:
+        scope |= Q(village_id__in=roles.village_ids)
+    if roles.clerk_department_ids:
+        departments = roles.clerk_department_ids
+        reached = CaseStep.objects.filter(case=OuterRef("pk")).exclude(state=CaseStep.State.PENDING)
+        scope |= Q(intake_department_id__in=departments)
+        scope |= Q(Exists(reached.filter(department_id__in=departments)))
+        scope |= Q(Exists(reached.filter(desk_department_id__in=departments)))
+    if roles.county_department_ids:
+        scope |= Q(
+            Exists(Appointment.objects.filter(case=OuterRef("pk"), department_id__in=roles.county_department_ids))
+        )
+    return scope
 
 
-def county_departments(*, user):
-    return departments_of_county_officer(user=user)
+def visible_cases(*, user) -> QuerySet[Case]:
+    return Case.objects.filter(case_scope(user=user))
+
+
+def case_detail(*, user, number: str) -> Case:
+    """The one-stop view: one case with its pipeline, appointments, seal uses and full history (constant queries)."""
+    return (
+        visible_cases(user=user)
+        .select_related("matter", "town", "village", "hamlet", "received_by", "intake_department", "current_step")
+        .prefetch_related(
+            Prefetch(
+                "steps",
+                queryset=CaseStep.objects.select_related(
+                    "department", "desk_department", "accepted_by", "finished_by"
+                ).order_by("order"),
+            ),
+            Prefetch("events", queryset=CaseEvent.objects.select_related("step", "step__department").order_by("seq")),
+            Prefetch(
+                "appointments",
+                queryset=Appointment.objects.select_related("department", "booked_by", "confirmed_by").order_by(
+                    "booked_at"
+                ),
+            ),
+            Prefetch("seal_uses"),
+        )
+        .get(number=number)
+    )
+
+
+def overdue_expression(now: dt.datetime | None = None) -> ExpressionWrapper:
+    """A step is overdue while active past its due time, unless its case waits for materials (clock stopped)."""
+    now = now or timezone.now()
+    return ExpressionWrapper(
+        Q(state=CaseStep.State.ACTIVE, due_at__lt=now) & ~Q(case__state=Case.State.AWAITING),
+        output_field=BooleanField(),
+    )
+
+
+def _step_list(queryset: QuerySet[CaseStep]) -> QuerySet[CaseStep]:
+    return queryset.select_related("case", "case__matter", "case__village", "case__hamlet", "department").annotate(
+        overdue=overdue_expression()
+    )
+
+
+# --- the village desk --------------------------------------------------------------------------------------------
+
+
+def desk_villages(*, user) -> QuerySet[Village]:
+    return Village.objects.filter(pk__in=roles_for(user).village_ids).select_related("town").order_by("desk_order")
+
+
+def desk_waiting_steps(*, village_ids) -> QuerySet[CaseStep]:
+    """What waits at the village desk: certificates to stamp, and county steps booked by the village itself."""
+    return _step_list(
+        CaseStep.objects.filter(
+            Q(kind=CaseStep.Kind.VILLAGE) | Q(kind=CaseStep.Kind.COUNTY, desk_department__isnull=True),
+            state=CaseStep.State.ACTIVE,
+            case__village_id__in=village_ids,
+        )
+    ).order_by("started_at")
+
+
+def desk_recent_cases(*, village_ids, limit: int = 30) -> QuerySet[Case]:
+    return (
+        Case.objects.filter(village_id__in=village_ids)
+        .select_related("matter", "village", "current_step", "current_step__department")
+        .order_by("-received_at")[:limit]
+    )
+
+
+# --- the department queue ----------------------------------------------------------------------------------------
+
+
+def queue_departments(*, user) -> QuerySet[Department]:
+    return Department.objects.filter(pk__in=roles_for(user).clerk_department_ids).order_by("desk_order", "name")
+
+
+def queue_steps(*, department_ids, overdue_only: bool = False) -> QuerySet[CaseStep]:
+    """Active steps at these desks, oldest first; never a case that has not reached them."""
+    steps = _step_list(
+        CaseStep.objects.filter(
+            state=CaseStep.State.ACTIVE, kind=CaseStep.Kind.DEPARTMENT, department_id__in=department_ids
+        )
+    )
+    if overdue_only:
+        steps = steps.filter(overdue=True)
+    return steps.order_by("started_at", "pk")
+
+
+def queue_county_steps(*, department_ids) -> QuerySet[CaseStep]:
+    """County steps these desks handed on: appointments to book or follow, referrals whose outcome is awaited."""
+    open_appointments = Appointment.objects.filter(
+        state__in=[Appointment.State.BOOKED, Appointment.State.CONFIRMED]
+    ).order_by("date")
+    return (
+        _step_list(
+            CaseStep.objects.filter(
+                state=CaseStep.State.ACTIVE, kind=CaseStep.Kind.COUNTY, desk_department_id__in=department_ids
+            )
+        )
+        .prefetch_related(Prefetch("appointments", queryset=open_appointments, to_attr="open_appointments"))
+        .order_by("started_at", "pk")
+    )
+
+
+def queue_counts(*, department_ids) -> dict:
+    now = timezone.now()
+    active = Q(state=CaseStep.State.ACTIVE, kind=CaseStep.Kind.DEPARTMENT, department_id__in=department_ids)
+    return CaseStep.objects.filter(active).aggregate(
+        total=Count("pk"),
+        overdue=Count("pk", filter=Q(due_at__lt=now) & ~Q(case__state=Case.State.AWAITING)),
+        not_accepted=Count("pk", filter=Q(accepted_at__isnull=True)),
+        awaiting=Count("pk", filter=Q(case__state=Case.State.AWAITING)),
+    )
+
+
+# --- the county officer ------------------------------------------------------------------------------------------
+
+
+def officer_appointments(*, user, since: dt.date | None = None) -> QuerySet[Appointment]:
+    """Appointments of the officer's departments: every open one, and those closed in the last week."""
+    roles = roles_for(user)
+    since = since or (timezone.localdate() - dt.timedelta(days=7))
+    return (
+        Appointment.objects.filter(department_id__in=roles.county_department_ids)
+        .filter(Q(state__in=[Appointment.State.BOOKED, Appointment.State.CONFIRMED]) | Q(date__gte=since))
+        .select_related("case", "case__matter", "case__village", "department", "step")
+        .order_by("date", "time", "pk")
+    )
+
+
+# --- public tracking ---------------------------------------------------------------------------------------------
+
+
+def _public_case(queryset: QuerySet[Case]) -> QuerySet[Case]:
+    return queryset.select_related("matter", "town", "village").prefetch_related(
+        Prefetch(
+            "steps",
+            queryset=CaseStep.objects.select_related("department").order_by("order"),
+        ),
+        Prefetch(
+            "appointments",
+            queryset=Appointment.objects.filter(
+                state__in=[Appointment.State.BOOKED, Appointment.State.CONFIRMED]
+            ).select_related("department"),
+            to_attr="open_appointments",
+        ),
+    )
+
+
+def public_case_by_number(*, number: str, phone4: str) -> Case | None:
+    if len(phone4) != 4 or not phone4.isdigit():
+        return None
+    return _public_case(Case.objects.filter(number=number, applicant_phone__endswith=phone4)).first()
+
+
+def public_case_by_token(*, token: str) -> Case | None:
+    return _public_case(Case.objects.filter(token=token)).first()

@@ -1,13 +1,30 @@
+import datetime as dt
+
+import segno
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from departments.models import Department
+from villages.models import Village
 from villages.selectors import town_list
+from villages.services import VillageError, consultation_record
 
-from . import selectors
-from .models import Matter
+from . import forms, selectors, services, throttle
+from .access import roles_for
+from .models import Appointment, Case, CaseStep, Matter
+from .presenters import actions_for, public_case_data
+
+# --- public catalogue --------------------------------------------------------------------------------------------
 
 
 @require_GET
@@ -29,22 +46,446 @@ def guide_detail(request, code):
     return render(request, "cases/guide_detail.html", {"matter": matter})
 
 
+# --- the village desk --------------------------------------------------------------------------------------------
+
+
+def _cadre_villages(request):
+    villages = list(selectors.desk_villages(user=request.user))
+    if not villages:
+        raise PermissionDenied
+    return villages
+
+
 @login_required
+@require_GET
 def desk(request):
-    if not selectors.cadre_villages(user=request.user).exists():
-        raise PermissionDenied
-    return render(request, "cases/placeholder.html", {"title": "desk"})
+    villages = _cadre_villages(request)
+    village_ids = [v.pk for v in villages]
+    town = villages[0].town
+    return render(
+        request,
+        "cases/desk.html",
+        {
+            "villages": villages,
+            "waiting": list(selectors.desk_waiting_steps(village_ids=village_ids)),
+            "recent": list(selectors.desk_recent_cases(village_ids=village_ids)),
+            "matters": list(selectors.published_matters(town=town)),
+            "consultation_form": forms.ConsultationForm(
+                villages=Village.objects.filter(pk__in=village_ids), initial={"village": village_ids[0]}
+            ),
+        },
+    )
+
+
+def _intake_matter(request, town, *, for_department: bool):
+    code = request.GET.get("matter") or request.POST.get("matter") or ""
+    matters = selectors.published_matters(town=town).prefetch_related("materials")
+    if for_department:
+        matters = matters.filter(needs_village_certificate=False)
+    matter = matters.filter(code=code).first()
+    if matter is None:
+        messages.error(request, _("Choose a matter from the catalogue first."))
+    return matter
+
+
+def _intake(request, *, villages, village, department, template, back_url):
+    town = village.town
+    matter = _intake_matter(request, town, for_department=department is not None)
+    if matter is None:
+        return redirect(back_url)
+    if request.method == "POST":
+        form = forms.IntakeForm(request.POST, matter=matter, village=village)
+        decision = forms.IntakeChoiceForm(request.POST)
+        choice = decision.cleaned_data["decision"] if decision.is_valid() else forms.IntakeChoiceForm.OPEN
+        if choice == forms.IntakeChoiceForm.CONSULT:
+            # The villager came without what is needed: no case, but the visit counts.
+            consultation_record(
+                actor=request.user,
+                town=town,
+                village=village,
+                topic="missing_materials",
+                people=1,
+                note=matter.name,
+            )
+            messages.success(request, _("Recorded as a consultation; no case was opened."))
+            return redirect(back_url)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                case = services.case_intake(
+                    actor=request.user,
+                    matter=matter,
+                    village=village,
+                    hamlet=data["hamlet"],
+                    applicant=services.Applicant(
+                        name=data["applicant_name"],
+                        id_number=data["applicant_id_number"],
+                        phone=data["applicant_phone"],
+                    ),
+                    notes=data["notes"],
+                    received_material_ids=data["materials"],
+                    open_awaiting=choice == forms.IntakeChoiceForm.AWAITING,
+                    intake_department=department,
+                    intake_key=data["intake_key"],
+                )
+            except services.DuplicateIntake as duplicate:
+                messages.info(request, str(duplicate))
+                return redirect("cases:receipt", number=duplicate.case.number)
+            except services.CaseError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Case %(number)s opened.") % {"number": case.number})
+                return redirect("cases:receipt", number=case.number)
+    else:
+        form = forms.IntakeForm(matter=matter, village=village)
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "matter": matter,
+            "village": village,
+            "villages": villages,
+            "department": department,
+            "back_url": back_url,
+        },
+    )
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def desk_intake(request):
+    villages = _cadre_villages(request)
+    village_id = request.GET.get("village") or request.POST.get("village")
+    village = next((v for v in villages if str(v.pk) == str(village_id)), villages[0])
+    return _intake(
+        request,
+        villages=villages,
+        village=village,
+        department=None,
+        template="cases/intake.html",
+        back_url=reverse("cases:desk"),
+    )
+
+
+# --- the department queue ----------------------------------------------------------------------------------------
+
+QUEUE_PAGE_SIZE = 50
+
+
+@login_required
+@require_GET
 def queue(request):
-    if not selectors.clerk_departments(user=request.user).exists():
+    departments = list(selectors.queue_departments(user=request.user))
+    if not departments:
         raise PermissionDenied
-    return render(request, "cases/placeholder.html", {"title": "queue"})
+    selected = [d for d in departments if str(d.pk) == request.GET.get("department")] or departments
+    department_ids = [d.pk for d in selected]
+    overdue_only = request.GET.get("overdue") == "1"
+    page = Paginator(
+        selectors.queue_steps(department_ids=department_ids, overdue_only=overdue_only), QUEUE_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    town = departments[0].town
+    return render(
+        request,
+        "cases/queue.html",
+        {
+            "departments": departments,
+            "selected": selected,
+            "page": page,
+            "overdue_only": overdue_only,
+            "counts": selectors.queue_counts(department_ids=department_ids),
+            "county_steps": list(selectors.queue_county_steps(department_ids=department_ids)),
+            "intake_matters": list(selectors.published_matters(town=town).filter(needs_village_certificate=False))
+            if town
+            else [],
+            "villages": list(Village.objects.filter(town=town).order_by("desk_order")) if town else [],
+            "consultation_form": forms.ConsultationForm(villages=Village.objects.filter(town=town)),
+            "next_market_days": selectors.next_market_days(town=town) if town else [],
+        },
+    )
 
 
 @login_required
-def appointments(request):
-    if not selectors.county_departments(user=request.user).exists():
+@require_http_methods(["GET", "POST"])
+def queue_intake(request):
+    departments = list(selectors.queue_departments(user=request.user).exclude(town=None))
+    if not departments:
         raise PermissionDenied
-    return render(request, "cases/placeholder.html", {"title": "appointments"})
+    department_id = request.GET.get("department") or request.POST.get("department")
+    department = next((d for d in departments if str(d.pk) == str(department_id)), departments[0])
+    village_id = request.GET.get("village") or request.POST.get("village")
+    village = Village.objects.filter(town=department.town, pk=village_id if str(village_id).isdigit() else 0).first()
+    if village is None:
+        messages.error(request, _("Choose the applicant's village."))
+        return redirect("cases:queue")
+    return _intake(
+        request,
+        villages=[village],
+        village=village,
+        department=department,
+        template="cases/intake.html",
+        back_url=reverse("cases:queue"),
+    )
+
+
+@login_required
+@require_POST
+def consultation_create(request):
+    roles = roles_for(request.user)
+    if not (roles.is_cadre or roles.is_clerk):
+        raise PermissionDenied
+    if roles.is_cadre:
+        villages = Village.objects.filter(pk__in=roles.village_ids)
+        town = villages.first().town
+    else:
+        town = Department.objects.filter(pk__in=roles.clerk_department_ids).exclude(town=None).first().town
+        villages = Village.objects.filter(town=town)
+    if roles.is_clerk and roles.is_cadre:
+        villages = Village.objects.filter(town=town)
+    form = forms.ConsultationForm(request.POST, villages=villages)
+    back = request.POST.get("back") if request.POST.get("back") in ("desk", "queue") else None
+    back_url = reverse("cases:queue" if back == "queue" else ("cases:desk" if roles.is_cadre else "cases:queue"))
+    if not form.is_valid():
+        messages.error(request, _("The consultation was not recorded: %(errors)s") % {"errors": _errors(form)})
+        return redirect(back_url)
+    try:
+        consultation_record(
+            actor=request.user,
+            town=town,
+            village=form.cleaned_data["village"],
+            topic=form.cleaned_data["topic"],
+            people=form.cleaned_data["people"],
+            note=form.cleaned_data["note"],
+        )
+    except VillageError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Consultation recorded."))
+    return redirect(back_url)
+
+
+def _errors(form) -> str:
+    return "；".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+# --- the county officer ------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def appointments(request):
+    if not roles_for(request.user).is_county_officer:
+        raise PermissionDenied
+    days: dict[dt.date, list[Appointment]] = {}
+    for appointment in selectors.officer_appointments(user=request.user):
+        days.setdefault(appointment.date, []).append(appointment)
+    return render(request, "cases/appointments.html", {"days": list(days.items()), "today": timezone.localdate()})
+
+
+@login_required
+@require_POST
+def appointment_action(request, pk, action):
+    appointment = get_object_or_404(
+        Appointment.objects.filter(department_id__in=roles_for(request.user).county_department_ids), pk=pk
+    )
+    form = forms.AppointmentOutcomeForm(request.POST)
+    form.is_valid()
+    outcome = form.cleaned_data.get("outcome", "")
+    try:
+        if action == "confirm":
+            services.appointment_confirm(actor=request.user, appointment_id=appointment.pk)
+            messages.success(request, _("Appointment confirmed."))
+        elif action == "done":
+            services.appointment_done(actor=request.user, appointment_id=appointment.pk, outcome=outcome)
+            messages.success(request, _("Recorded as done; the case is completed."))
+        elif action == "no_show":
+            services.appointment_no_show(actor=request.user, appointment_id=appointment.pk, note=outcome)
+            messages.success(request, _("Recorded as a no-show; the desk will rebook."))
+        else:
+            raise Http404
+    except services.CaseError as error:
+        messages.error(request, str(error))
+    return redirect("cases:appointments")
+
+
+# --- the one-stop case view --------------------------------------------------------------------------------------
+
+
+def _visible_case(request, number) -> Case:
+    try:
+        return selectors.case_detail(user=request.user, number=number)
+    except Case.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+@require_GET
+def case_detail(request, number):
+    case = _visible_case(request, number)
+    actions = actions_for(request.user, case)
+    return render(
+        request,
+        "cases/detail.html",
+        {
+            "case": case,
+            "actions": actions,
+            "show_full_id": roles_for(request.user).is_cadre or actions,
+            "next_market_days": selectors.next_market_days(town=case.town) if "book" in actions else [],
+            "today": timezone.localdate(),
+        },
+    )
+
+
+ACTIONS = {
+    "stamp": (forms.StampForm, lambda user, case, d: services.case_stamp(
+        actor=user, case_id=case.pk, step_id=d["step"], expected_version=d["version"],
+        seal_confirmed=d["seal_confirmed"], note=d["note"])),
+    "accept": (forms.AcceptForm, lambda user, case, d: services.step_accept(
+        actor=user, case_id=case.pk, step_id=d["step"], expected_version=d["version"])),
+    "complete": (forms.CompleteForm, lambda user, case, d: services.step_complete(
+        actor=user, case_id=case.pk, step_id=d["step"], expected_version=d["version"], outcome=d["outcome"])),
+    "request_materials": (forms.MaterialsRequestForm, lambda user, case, d: services.case_request_materials(
+        actor=user, case_id=case.pk, step_id=d["step"], expected_version=d["version"], missing=d["missing"])),
+    "materials_brought": (forms.MaterialsBroughtForm, lambda user, case, d: services.case_materials_brought(
+        actor=user, case_id=case.pk, expected_version=d["version"], note=d["note"])),
+    "return": (forms.ReasonForm, lambda user, case, d: services.step_return(
+        actor=user, case_id=case.pk, step_id=d["step"], expected_version=d["version"], reason=d["reason"])),
+    "reject": (forms.ReasonForm, lambda user, case, d: services.case_reject(
+        actor=user, case_id=case.pk, step_id=d["step"], expected_version=d["version"], reason=d["reason"])),
+    "withdraw": (forms.ReasonForm, lambda user, case, d: services.case_withdraw(
+        actor=user, case_id=case.pk, expected_version=d["version"], reason=d["reason"])),
+    "skip": (forms.ReasonForm, lambda user, case, d: services.step_skip(
+        actor=user, case_id=case.pk, step_id=d["step"], expected_version=d["version"], reason=d["reason"])),
+    "book": (forms.BookForm, lambda user, case, d: services.appointment_book(
+        actor=user, case_id=case.pk, step_id=d["step"], expected_version=d["version"],
+        date=d["date"], time=d["time"], place=d["place"])),
+    "county_outcome": (forms.OutcomeForm, lambda user, case, d: services.county_record_outcome(
+        actor=user, case_id=case.pk, step_id=d["step"], expected_version=d["version"], outcome=d["outcome"])),
+}  # fmt: skip
+
+ACTION_DONE = {
+    "stamp": _("Village certificate stamped; the case moves to the next desk."),
+    "accept": _("File received at the desk."),
+    "complete": _("Step completed; the case moves on."),
+    "request_materials": _("The villager is asked for the missing materials; the clock has stopped."),
+    "materials_brought": _("Materials brought; the clock runs again."),
+    "return": _("Returned to the previous step."),
+    "reject": _("The case is rejected; print the notice for the villager."),
+    "withdraw": _("The case is withdrawn."),
+    "skip": _("Step skipped."),
+    "book": _("County appointment booked."),
+    "county_outcome": _("County result recorded."),
+}
+
+
+@login_required
+@require_POST
+def case_action(request, number, action):
+    if action not in ACTIONS:
+        raise Http404
+    case = get_object_or_404(selectors.visible_cases(user=request.user), number=number)
+    form_class, call = ACTIONS[action]
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Nothing was done: %(errors)s") % {"errors": _errors(form)})
+        return redirect(case)
+    try:
+        call(request.user, case, form.cleaned_data)
+    except services.CaseError as error:
+        messages.error(request, str(error))
+        return redirect(case)
+    messages.success(request, str(ACTION_DONE[action]))
+    if action == "reject":
+        return redirect("cases:notice", number=case.number)
+    nxt = request.POST.get("next")
+    if nxt in ("queue", "desk"):
+        return redirect(f"cases:{nxt}")
+    return redirect(case)
+
+
+# --- printable papers --------------------------------------------------------------------------------------------
+
+
+def _qr_svg(url: str) -> str:
+    return mark_safe(segno.make(url, error="m").svg_inline(scale=4, border=2))  # noqa: S308 — generated by segno from our own URL
+
+
+PRINTS = {
+    "receipt": "cases/print_receipt.html",
+    "certificate": "cases/print_certificate.html",
+    "notice": "cases/print_notice.html",
+    "missing": "cases/print_missing.html",
+    "referral": "cases/print_referral.html",
+}
+
+
+@login_required
+@require_GET
+def case_print(request, number, paper):
+    if paper not in PRINTS:
+        raise Http404
+    case = _visible_case(request, number)
+    if paper == "notice" and case.state != Case.State.REJECTED:
+        raise Http404
+    context = {"case": case, "now": timezone.now()}
+    if paper == "receipt":
+        track_url = request.build_absolute_uri(reverse("cases:public_token", kwargs={"token": case.token}))
+        context.update({"qr": _qr_svg(track_url), "track_url": track_url})
+    if paper == "missing":
+        context["missing_note"] = next(
+            (e.note for e in reversed(case.events.all()) if e.action == "materials_requested"), ""
+        )
+    if paper == "certificate":
+        context["village_step"] = next((s for s in case.steps.all() if s.kind == CaseStep.Kind.VILLAGE), None)
+        if context["village_step"] is None:
+            raise Http404
+    if paper == "referral":
+        context["county_step"] = next((s for s in case.steps.all() if s.kind == CaseStep.Kind.COUNTY), None)
+        if context["county_step"] is None:
+            raise Http404
+    return render(request, PRINTS[paper], context)
+
+
+# --- the villager's view -----------------------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def track(request):
+    form = forms.TrackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        number = form.cleaned_data["number"]
+        client = throttle.client_key(request)
+        if throttle.is_blocked(client=client, number=number):
+            form.add_error(None, _("Too many wrong attempts. Please wait ten minutes and try again."))
+        else:
+            case = selectors.public_case_by_number(number=number, phone4=form.cleaned_data["phone4"])
+            if case is None:
+                throttle.record_failure(client=client, number=number)
+                form.add_error(None, _("No case matches this number and phone. Check both and try again."))
+            else:
+                return redirect("cases:public_token", token=case.token)
+    return render(request, "cases/track.html", {"form": form})
+
+
+@never_cache
+@require_GET
+def public_case(request, token):
+    case = selectors.public_case_by_token(token=token)
+    if case is None:
+        raise Http404
+    return render(request, "cases/public_case.html", {"case": case, "data": public_case_data(case)})
+
+
+@never_cache
+@require_GET
+def api_case(request, number):
+    client = throttle.client_key(request)
+    if throttle.is_blocked(client=client, number=number):
+        return JsonResponse({"error": "too_many_attempts"}, status=429)
+    case = selectors.public_case_by_number(number=number, phone4=request.GET.get("phone4", ""))
+    if case is None:
+        throttle.record_failure(client=client, number=number)
+        return JsonResponse({"error": "not_found"}, status=404)
+    return JsonResponse(public_case_data(case), json_dumps_params={"ensure_ascii": False})

@@ -41,9 +41,7 @@ class Department(models.Model):
         ordering = ["level", "desk_order", "name"]
         constraints = [
             models.CheckConstraint(
-                condition=(
-                    Q(level="county", town__isnull=True) | (Q(town__isnull=False) & ~Q(level="county"))
-                ),
+                condition=(Q(level="county", town__isnull=True) | (Q(town__isnull=False) & ~Q(level="county"))),
                 name="department_town_matches_level",
             ),
             models.UniqueConstraint(

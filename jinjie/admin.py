@@ -35,6 +35,25 @@ class UserAdmin(BaseUserAdmin):
         ),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser or obj is None:
+            return fieldsets
+        # Town office staff manage accounts but cannot hand out superuser rights or raw permissions.
+        return tuple(
+            (
+                name,
+                {**opts, "fields": tuple(f for f in opts["fields"] if f not in ("is_superuser", "user_permissions"))},
+            )
+            for name, opts in fieldsets
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return ()
+        return ("last_login", "date_joined")
+
     add_fieldsets = (
         (
             None,

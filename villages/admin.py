@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from .models import Hamlet, Town, TownStaff, Village, VillageCadre
+from .models import Consultation, Hamlet, MarketDay, Town, TownStaff, Village, VillageCadre
 
 
 class HamletInline(admin.TabularInline):
@@ -69,3 +69,19 @@ class TownStaffAdmin(admin.ModelAdmin):
     search_fields = ("user__name", "user__username")
     autocomplete_fields = ["user"]
     list_select_related = ("user", "town")
+
+
+@admin.register(MarketDay)
+class MarketDayAdmin(admin.ModelAdmin):
+    list_display = ("date", "town", "source", "is_cancelled", "note")
+    list_filter = ("town", "source", "is_cancelled")
+    date_hierarchy = "date"
+
+
+@admin.register(Consultation)
+class ConsultationAdmin(admin.ModelAdmin):
+    list_display = ("recorded_at", "town", "village", "topic", "people", "recorded_by", "note")
+    list_filter = ("town", "topic", "village")
+    search_fields = ("note",)
+    date_hierarchy = "recorded_at"
+    list_select_related = ("town", "village", "recorded_by")

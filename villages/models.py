@@ -28,12 +28,8 @@ class Village(models.Model):
     code = models.CharField(_("code"), max_length=15, unique=True)
     name = models.CharField(_("name"), max_length=50)
     desk_order = models.PositiveSmallIntegerField(_("desk order"), default=0)
-    distance_km = models.DecimalField(
-        _("distance to town (km)"), max_digits=5, decimal_places=1, null=True, blank=True
-    )
-    is_sample = models.BooleanField(
-        _("sample name"), default=False, help_text=_("Demo data: not a real village name.")
-    )
+    distance_km = models.DecimalField(_("distance to town (km)"), max_digits=5, decimal_places=1, null=True, blank=True)
+    is_sample = models.BooleanField(_("sample name"), default=False, help_text=_("Demo data: not a real village name."))
 
     class Meta:
         verbose_name = _("village")
@@ -48,9 +44,7 @@ class Village(models.Model):
 
 
 class Hamlet(models.Model):
-    village = models.ForeignKey(
-        Village, on_delete=models.PROTECT, related_name="hamlets", verbose_name=_("village")
-    )
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="hamlets", verbose_name=_("village"))
     name = models.CharField(_("name"), max_length=50)
     distance_km = models.DecimalField(
         _("distance to village committee (km)"), max_digits=5, decimal_places=1, null=True, blank=True
@@ -83,9 +77,7 @@ class VillageCadre(models.Model):
         related_name="village_memberships",
         verbose_name=_("user"),
     )
-    village = models.ForeignKey(
-        Village, on_delete=models.PROTECT, related_name="cadres", verbose_name=_("village")
-    )
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="cadres", verbose_name=_("village"))
     title = models.CharField(_("title"), max_length=20, choices=Title.choices, default=Title.MEMBER)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -124,10 +116,73 @@ class TownStaff(models.Model):
         ordering = ["town", "role"]
         constraints = [
             models.UniqueConstraint(fields=["user", "town"], name="townstaff_unique_user_town"),
-            models.CheckConstraint(
-                condition=Q(role__in=["office", "supervisor"]), name="townstaff_role_valid"
-            ),
+            models.CheckConstraint(condition=Q(role__in=["office", "supervisor"]), name="townstaff_role_valid"),
         ]
 
     def __str__(self) -> str:
         return f"{self.town.name} {self.get_role_display()} {self.user.get_full_name()}"
+
+
+class Consultation(models.Model):
+    """A visit that opened no case (咨询/来访): counted in the month's visits."""
+
+    class Topic(models.TextChoices):
+        CERTIFICATE = "certificate", _("Certificates")
+        WELFARE = "welfare", _("Welfare and assistance")
+        SOCIAL_SECURITY = "social_security", _("Pensions and medical insurance")
+        LAND = "land", _("Land, forests and housing")
+        AGRICULTURE = "agriculture", _("Agriculture and subsidies")
+        DISPUTE = "dispute", _("Disputes and legal advice")
+        UTILITY = "utility", _("Electricity and water")
+        MISSING_MATERIALS = "missing_materials", _("Came without all materials")
+        OTHER = "other", _("Other")
+
+    town = models.ForeignKey(Town, on_delete=models.PROTECT, related_name="consultations", verbose_name=_("town"))
+    village = models.ForeignKey(
+        Village,
+        on_delete=models.PROTECT,
+        related_name="consultations",
+        null=True,
+        blank=True,
+        verbose_name=_("village"),
+    )
+    topic = models.CharField(_("topic"), max_length=20, choices=Topic.choices)
+    people = models.PositiveSmallIntegerField(_("number of people"), default=1)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+
+    class Meta:
+        verbose_name = _("consultation")
+        verbose_name_plural = _("consultations and visits")
+        ordering = ["-recorded_at"]
+        constraints = [models.CheckConstraint(condition=Q(people__gte=1), name="consultation_at_least_one_person")]
+        indexes = [models.Index(fields=["town", "recorded_at"], name="consultation_town_time")]
+
+    def __str__(self) -> str:
+        return f"{self.recorded_at:%Y-%m-%d} {self.get_topic_display()} ×{self.people}"
+
+
+class MarketDay(models.Model):
+    """A date on which the hall runs the station for a town (圩日)."""
+
+    class Source(models.TextChoices):
+        RULE = "rule", _("From the schedule")
+        MANUAL = "manual", _("Added by hand")
+
+    town = models.ForeignKey(Town, on_delete=models.PROTECT, related_name="market_days", verbose_name=_("town"))
+    date = models.DateField(_("date"))
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.RULE)
+    is_cancelled = models.BooleanField(_("cancelled"), default=False)
+    note = models.CharField(_("note or reason"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("market day")
+        verbose_name_plural = _("market days")
+        ordering = ["town", "date"]
+        constraints = [models.UniqueConstraint(fields=["town", "date"], name="marketday_unique_town_date")]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d}"

@@ -1,6 +1,7 @@
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from .models import Town, TownStaff, Village
+from .models import MarketDay, Town, TownStaff, Village
 
 
 def villages_of_cadre(*, user) -> QuerySet[Village]:
@@ -20,3 +21,9 @@ def towns_of_staff(
 
 def town_list() -> QuerySet[Town]:
     return Town.objects.order_by("code")
+
+
+def next_market_days(*, town, limit: int = 6, today=None) -> list[MarketDay]:
+    """The coming market days that are not cancelled, today included."""
+    today = today or timezone.localdate()
+    return list(MarketDay.objects.filter(town=town, date__gte=today, is_cancelled=False).order_by("date")[:limit])

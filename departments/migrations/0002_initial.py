@@ -77,8 +77,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name="departmentmember",
-            constraint=models.UniqueConstraint(
-                fields=("user", "department"), name="member_unique_user_department"
-            ),
+            constraint=models.UniqueConstraint(fields=("user", "department"), name="member_unique_user_department"),
         ),
     ]

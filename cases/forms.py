@@ -1,0 +1,160 @@
+"""The shape of input. Domain rules (who, which state) live in services; forms only check what was typed."""
+
+import datetime as dt
+import uuid
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError as StdnumError
+
+from villages.models import Consultation, Hamlet
+
+mobile = RegexValidator(r"^1\d{10}$", _("Enter an 11-digit mobile number starting with 1."))
+
+
+def validate_id_number(value: str) -> str:
+    """GB 11643: 18 characters, a real birth date, the right check digit."""
+    value = (value or "").strip().upper().replace(" ", "")
+    if len(value) != 18:
+        raise forms.ValidationError(_("An ID number has 18 characters."))
+    try:
+        ric.validate(value)
+    except StdnumError:
+        raise forms.ValidationError(
+            _("This ID number is not valid (check the birth date and the last character).")
+        ) from None
+    birth = ric.get_birth_date(value)
+    if birth > timezone.localdate():
+        raise forms.ValidationError(_("The birth date in this ID number is in the future."))
+    return value
+
+
+class IntakeForm(forms.Form):
+    applicant_name = forms.CharField(label=_("Applicant name"), max_length=50)
+    applicant_id_number = forms.CharField(label=_("ID number"), max_length=20)
+    applicant_phone = forms.CharField(label=_("Mobile phone"), max_length=11, validators=[mobile])
+    hamlet = forms.ModelChoiceField(label=_("Hamlet"), queryset=Hamlet.objects.none(), required=False)
+    materials = forms.TypedMultipleChoiceField(
+        label=_("Materials brought"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    # One key per rendered form: a double click or a resubmitted page cannot open a second case.
+    intake_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, matter, village, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("intake_key", uuid.uuid4())
+        super().__init__(*args, **kwargs)
+        self.matter = matter
+        self.village = village
+        self.fields["hamlet"].queryset = Hamlet.objects.filter(village=village).order_by("name")
+        self.fields["materials"].choices = [
+            (
+                m.pk,
+                f"{m.name}（{m.get_form_display()}{'，' + str(m.copies) + '份' if m.copies > 1 else ''}）"
+                + ("" if m.is_required else "（如有）"),
+            )
+            for m in matter.materials.all()
+        ]
+
+    def clean_applicant_name(self):
+        name = self.cleaned_data["applicant_name"].strip()
+        if len(name) < 2:
+            raise forms.ValidationError(_("Enter the applicant's full name."))
+        return name
+
+    def clean_applicant_id_number(self):
+        return validate_id_number(self.cleaned_data["applicant_id_number"])
+
+
+class IntakeChoiceForm(forms.Form):
+    """Which of the submit buttons was pressed: open normally, open awaiting materials, or only a consultation."""
+
+    OPEN = "open"
+    AWAITING = "awaiting"
+    CONSULT = "consult"
+    decision = forms.ChoiceField(
+        choices=[(OPEN, OPEN), (AWAITING, AWAITING), (CONSULT, CONSULT)], widget=forms.HiddenInput
+    )
+
+
+class VersionedForm(forms.Form):
+    """Every action form carries what the page showed, so a stale page or a double click changes nothing."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    step = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class StampForm(VersionedForm):
+    seal_confirmed = forms.BooleanField(label=_("I have checked the facts and used the village seal"), required=True)
+    note = forms.CharField(label=_("Facts verified"), required=False, max_length=500)
+
+
+class AcceptForm(VersionedForm):
+    pass
+
+
+class CompleteForm(VersionedForm):
+    outcome = forms.CharField(label=_("Result"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MaterialsRequestForm(VersionedForm):
+    missing = forms.CharField(label=_("Missing materials"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MaterialsBroughtForm(VersionedForm):
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+
+class ReasonForm(VersionedForm):
+    reason = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class BookForm(VersionedForm):
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(label=_("Time"), initial=dt.time(9, 30), widget=forms.TimeInput(attrs={"type": "time"}))
+    place = forms.CharField(label=_("Place"), max_length=100, initial=_("Town service hall"))
+
+    def clean_date(self):
+        date = self.cleaned_data["date"]
+        if date < timezone.localdate():
+            raise forms.ValidationError(_("The appointment date has passed."))
+        return date
+
+
+class OutcomeForm(VersionedForm):
+    outcome = forms.CharField(label=_("County result"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AppointmentOutcomeForm(forms.Form):
+    outcome = forms.CharField(label=_("Result"), max_length=1000, required=False)
+
+
+class ConsultationForm(forms.Form):
+    topic = forms.ChoiceField(label=_("Topic"), choices=Consultation.Topic.choices)
+    people = forms.IntegerField(label=_("People"), min_value=1, max_value=500, initial=1)
+    village = forms.ModelChoiceField(label=_("Village"), queryset=None, required=False)
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)
+
+    def __init__(self, *args, villages, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = villages
+
+
+class TrackForm(forms.Form):
+    number = forms.CharField(
+        label=_("Case number"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"placeholder": "451425102-20261126-0001", "autocomplete": "off"}),
+    )
+    phone4 = forms.RegexField(
+        label=_("Last four digits of the phone"),
+        regex=r"^\d{4}$",
+        error_messages={"invalid": _("Enter the last four digits of the phone number.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 4}),
+    )
+
+    def clean_number(self):
+        return self.cleaned_data["number"].strip()

@@ -1,0 +1,110 @@
+"""What a page shows of a case: the actions a user may offer, and the public (no personal data) view."""
+
+from django.utils import timezone
+
+from . import access
+from .models import Appointment, Case, CaseStep, Matter
+
+
+def actions_for(user, case: Case) -> set[str]:
+    """The buttons to show. Services check again; this only keeps pages from offering what would be refused."""
+    roles = access.roles_for(user)
+    if case.state in Case.CLOSED_STATES:
+        return set()
+    step = case.current_step
+    actions: set[str] = set()
+    is_village_cadre = case.village_id in roles.village_ids
+    if step is None:
+        return actions
+    if case.town_id in roles.office_town_ids:
+        actions.add("skip")
+    if step.kind == CaseStep.Kind.VILLAGE:
+        at_my_desk = is_village_cadre
+        if at_my_desk:
+            actions |= {"stamp", "reject", "request_materials"}
+    elif step.kind == CaseStep.Kind.DEPARTMENT:
+        at_my_desk = step.department_id in roles.clerk_department_ids
+        if at_my_desk:
+            actions |= {"complete", "request_materials", "reject"}
+            if step.accepted_at is None:
+                actions.add("accept")
+            if step.order > 1:
+                actions.add("return")
+    else:
+        if step.desk_department_id is not None:
+            at_my_desk = step.desk_department_id in roles.clerk_department_ids
+        else:
+            at_my_desk = is_village_cadre
+        if at_my_desk:
+            actions.add("request_materials")
+            if step.county_mode == Matter.CountyMode.APPOINTMENT:
+                has_open = any(
+                    a.state in (Appointment.State.BOOKED, Appointment.State.CONFIRMED) for a in case.appointments.all()
+                )
+                if not has_open:
+                    actions.add("book")
+            else:
+                actions.add("county_outcome")
+    if at_my_desk or is_village_cadre:
+        actions.add("withdraw")
+    if case.state == Case.State.AWAITING:
+        actions -= {"stamp", "complete", "accept", "return", "book", "county_outcome", "skip", "request_materials"}
+        if at_my_desk or is_village_cadre:
+            actions.add("materials_brought")
+    return actions
+
+
+def _iso(value) -> str | None:
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else None
+
+
+def public_case_data(case: Case) -> dict:
+    """Exactly what a villager may see: no ID number, no phone, no notes, the name masked."""
+    now = timezone.now()
+    steps = []
+    current = None
+    for step in case.steps.all():
+        item = {
+            "order": step.order,
+            "name": step.label,
+            "kind": step.kind,
+            "state": step.state,
+            "state_label": str(step.get_state_display()),
+            "started_at": _iso(step.started_at),
+            "finished_at": _iso(step.finished_at),
+            "due_at": _iso(step.due_at),
+            "overdue": bool(
+                step.state == CaseStep.State.ACTIVE
+                and step.due_at
+                and step.due_at < now
+                and case.state != Case.State.AWAITING
+            ),
+        }
+        if step.kind == CaseStep.Kind.COUNTY:
+            item["county_mode"] = step.county_mode
+        steps.append(item)
+        if step.state == CaseStep.State.ACTIVE:
+            current = item
+    appointments = [
+        {
+            "department": a.department.name,
+            "date": a.date.isoformat(),
+            "time": a.time.strftime("%H:%M"),
+            "place": a.place,
+        }
+        for a in getattr(case, "open_appointments", [])
+    ]
+    return {
+        "number": case.number,
+        "matter": case.matter.name,
+        "applicant": case.masked_name,
+        "village": case.village.name,
+        "state": case.state,
+        "state_label": str(case.get_state_display()),
+        "received_at": _iso(case.received_at),
+        "expected_at": _iso(case.expected_at),
+        "closed_at": _iso(case.closed_at),
+        "current_step": current,
+        "steps": steps,
+        "appointments": appointments,
+    }

@@ -1,0 +1,969 @@
+"""Every change to a case happens here.
+
+Each transition: one transaction, the case row locked (select_for_update), the actor's right and the expected
+current state checked (a stale page or a double click is refused, never applied twice), the history event
+appended in the same transaction, side effects only on commit.
+"""
+
+import datetime as dt
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from departments.models import Department
+
+from . import access
+from .calendar import add_working_days, extend_by_working_days, working_days_between
+from .models import Appointment, Case, CaseCounter, CaseEvent, CaseStep, Material, Matter, SealUse
+
+
+class CaseError(Exception):
+    """A refused action, with a message for the user (in Chinese through the catalogue)."""
+
+
+class StaleError(CaseError):
+    pass
+
+
+class DuplicateIntake(CaseError):
+    """The same intake form was submitted twice; the first submission opened `case`."""
+
+    def __init__(self, case: Case):
+        super().__init__(
+            _("This case was already opened (%(number)s); it was not opened twice.") % {"number": case.number}
+        )
+        self.case = case
+
+
+@dataclass(frozen=True)
+class Applicant:
+    name: str
+    id_number: str
+    phone: str
+
+
+STALE_MESSAGE = gettext_lazy(
+    "This case has changed since the page was opened (perhaps a double click or another user). "
+    "Nothing was done; check the case and try again."
+)
+
+
+def _now() -> dt.datetime:
+    return timezone.now()
+
+
+def _lock(case_id: int) -> Case:
+    return Case.objects.select_for_update().select_related("matter", "village", "town").get(pk=case_id)
+
+
+def _check_version(case: Case, expected_version: int | None) -> None:
+    if expected_version is not None and case.version != expected_version:
+        raise StaleError(str(STALE_MESSAGE))
+
+
+def _actor_name(actor) -> str:
+    return actor.get_full_name() if actor is not None else ""
+
+
+def _append_event(
+    case: Case,
+    *,
+    actor,
+    action: str,
+    at: dt.datetime,
+    step: CaseStep | None = None,
+    from_state: str = "",
+    to_state: str = "",
+    note: str = "",
+) -> CaseEvent:
+    """Append to the hash chain. The caller holds the case row lock, so seq cannot race."""
+    last = CaseEvent.objects.filter(case=case).order_by("-seq").values("seq", "hash").first()
+    event = CaseEvent(
+        case=case,
+        seq=(last["seq"] + 1) if last else 1,
+        at=at,
+        actor=actor,
+        actor_name=_actor_name(actor),
+        action=action,
+        step=step,
+        from_state=from_state,
+        to_state=to_state,
+        note=note,
+        prev_hash=last["hash"] if last else "",
+    )
+    event.hash = event.compute_hash()
+    event.save()
+    return event
+
+
+def _save_case(case: Case, *fields: str) -> None:
+    case.version += 1
+    case.save(update_fields=[*fields, "version"])
+
+
+def _active_step(case: Case) -> CaseStep:
+    step = CaseStep.objects.select_for_update().select_related("department").filter(case=case, state="active").first()
+    if step is None:
+        raise CaseError(_("This case has no step being handled."))
+    return step
+
+
+def _expect_step(case: Case, step_id: int | None) -> CaseStep:
+    step = _active_step(case)
+    if step_id is not None and step.pk != step_id:
+        raise StaleError(str(STALE_MESSAGE))
+    return step
+
+
+def _require_open(case: Case, *, allow_awaiting: bool = False) -> None:
+    if case.state in Case.CLOSED_STATES:
+        raise CaseError(_("This case is already closed (%(state)s).") % {"state": case.get_state_display()})
+    if case.state == Case.State.AWAITING and not allow_awaiting:
+        raise CaseError(_("This case is awaiting materials; record that they were brought first."))
+
+
+def _activate(case: Case, step: CaseStep, now: dt.datetime, actor) -> None:
+    step.state = CaseStep.State.ACTIVE
+    step.started_at = now
+    step.due_at = add_working_days(now, step.time_limit_days)
+    step.accepted_at = None
+    step.accepted_by = None
+    step.finished_at = None
+    step.finished_by = None
+    step.save(
+        update_fields=["state", "started_at", "due_at", "accepted_at", "accepted_by", "finished_at", "finished_by"]
+    )
+    case.current_step = step
+    if step.kind == CaseStep.Kind.COUNTY and step.county_mode == Matter.CountyMode.REFERRAL:
+        _append_event(
+            case,
+            actor=actor,
+            action=CaseEvent.Action.REFERRED,
+            at=now,
+            step=step,
+            from_state=case.state,
+            to_state=case.state,
+            note=_("Approved form to be taken to %(department)s.") % {"department": step.department.name},
+        )
+
+
+def _advance(case: Case, done_step: CaseStep, now: dt.datetime, actor) -> None:
+    """Hand the case to the next waiting step, or complete it when none is left."""
+    nxt = (
+        CaseStep.objects.select_for_update()
+        .select_related("department")
+        .filter(case=case, order__gt=done_step.order, state__in=[CaseStep.State.PENDING, CaseStep.State.RETURNED])
+        .order_by("order")
+        .first()
+    )
+    before = case.state
+    if nxt is None:
+        case.state = Case.State.COMPLETED
+        case.closed_at = now
+        case.current_step = None
+        _save_case(case, "state", "closed_at", "current_step")
+        _append_event(
+            case, actor=actor, action=CaseEvent.Action.COMPLETED, at=now, from_state=before, to_state=case.state
+        )
+        return
+    if case.state == Case.State.RECEIVED:
+        case.state = Case.State.IN_PROGRESS
+    _activate(case, nxt, now, actor)
+    _save_case(case, "state", "current_step")
+    _append_event(
+        case,
+        actor=actor,
+        action=CaseEvent.Action.STEP_STARTED,
+        at=now,
+        step=nxt,
+        from_state=before,
+        to_state=case.state,
+        note=nxt.label,
+    )
+
+
+def _next_case_number(town, now: dt.datetime) -> str:
+    """<town code>-<YYYYMMDD>-<NNNN>: the counter row is locked, so parallel intakes queue here."""
+    today = timezone.localdate(now)
+    CaseCounter.objects.bulk_create([CaseCounter(town=town, date=today, last=0)], ignore_conflicts=True)
+    counter = CaseCounter.objects.select_for_update().get(town=town, date=today)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{town.code}-{today:%Y%m%d}-{counter.last:04d}"
+
+
+def _copy_route(case: Case, matter: Matter) -> list[CaseStep]:
+    """Copy the matter's route into the case: later catalogue edits never change a case in flight."""
+    steps: list[CaseStep] = []
+    order = 1
+    if matter.needs_village_certificate:
+        steps.append(
+            CaseStep(
+                case=case,
+                order=order,
+                kind=CaseStep.Kind.VILLAGE,
+                action=_("Verify the facts and stamp the village certificate"),
+                time_limit_days=matter.village_time_limit_days,
+            )
+        )
+        order += 1
+    last_town_department = None
+    for route_step in matter.route.select_related("department").order_by("order"):
+        steps.append(
+            CaseStep(
+                case=case,
+                order=order,
+                kind=CaseStep.Kind.DEPARTMENT,
+                department=route_step.department,
+                action=route_step.action,
+                time_limit_days=route_step.time_limit_days,
+            )
+        )
+        last_town_department = route_step.department
+        order += 1
+    if matter.county_mode:
+        steps.append(
+            CaseStep(
+                case=case,
+                order=order,
+                kind=CaseStep.Kind.COUNTY,
+                department=matter.county_department,
+                desk_department=last_town_department,
+                county_mode=matter.county_mode,
+                action=matter.county_action or matter.get_county_mode_display(),
+                time_limit_days=matter.county_time_limit_days,
+            )
+        )
+    return CaseStep.objects.bulk_create(steps)
+
+
+def case_intake(
+    *,
+    actor,
+    matter: Matter,
+    village,
+    hamlet=None,
+    applicant: Applicant,
+    notes: str = "",
+    received_material_ids: list[int] | tuple[int, ...] = (),
+    open_awaiting: bool = False,
+    intake_department: Department | None = None,
+    intake_key: uuid.UUID | None = None,
+) -> Case:
+    """Open a case. A cadre takes in for their own village; a clerk, at their desk, only a matter that needs no
+    village certificate. A required material missing means: open it as awaiting materials, or don't open it."""
+    if intake_department is None:
+        if not access.is_cadre_of(actor, village.pk):
+            raise CaseError(_("You can only take in cases for your own village."))
+    else:
+        if not access.is_clerk_of(actor, intake_department.pk):
+            raise CaseError(_("You are not a clerk of this department."))
+        if matter.needs_village_certificate:
+            raise CaseError(
+                _("This matter needs the village certificate first: send the villager to the village desk.")
+            )
+        if intake_department.town_id != matter.town_id:
+            raise CaseError(_("This matter belongs to another town."))
+    if not matter.is_active:
+        raise CaseError(_("This matter is not in the published catalogue."))
+    if matter.town_id != village.town_id:
+        raise CaseError(_("This matter belongs to another town."))
+    if hamlet is not None and hamlet.village_id != village.pk:
+        raise CaseError(_("The hamlet does not belong to this village."))
+
+    materials = list(Material.objects.filter(matter=matter).order_by("order", "id"))
+    received = set(received_material_ids)
+    unknown = received - {m.pk for m in materials}
+    if unknown:
+        raise CaseError(_("The materials checklist does not match this matter; reload the page."))
+    snapshot = [
+        {
+            "id": m.pk,
+            "name": m.name,
+            "form": m.get_form_display(),
+            "copies": m.copies,
+            "required": m.is_required,
+            "received": m.pk in received,
+        }
+        for m in materials
+    ]
+    missing = [m["name"] for m in snapshot if m["required"] and not m["received"]]
+    if missing and not open_awaiting:
+        raise CaseError(
+            _("Required materials are missing: %(missing)s. Record a consultation or open it as awaiting materials.")
+            % {"missing": "、".join(missing)}
+        )
+    if not missing and open_awaiting:
+        open_awaiting = False
+
+    if intake_key is not None:
+        existing = Case.objects.filter(intake_key=intake_key).first()
+        if existing is not None:
+            raise DuplicateIntake(existing)
+    try:
+        with transaction.atomic():
+            case = _open_case(
+                actor=actor,
+                matter=matter,
+                village=village,
+                hamlet=hamlet,
+                applicant=applicant,
+                notes=notes,
+                snapshot=snapshot,
+                missing=missing,
+                open_awaiting=open_awaiting,
+                intake_department=intake_department,
+                intake_key=intake_key,
+            )
+    except IntegrityError:
+        # Two submissions of one form raced past the check above: the unique key let exactly one through.
+        existing = Case.objects.filter(intake_key=intake_key).first() if intake_key else None
+        if existing is None:
+            raise
+        raise DuplicateIntake(existing) from None
+    return case
+
+
+def _open_case(
+    *, actor, matter, village, hamlet, applicant, notes, snapshot, missing, open_awaiting, intake_department, intake_key
+) -> Case:
+    now = _now()
+    case = Case(
+        number=_next_case_number(village.town, now),
+        token=secrets.token_urlsafe(24),
+        town=village.town,
+        matter=matter,
+        village=village,
+        hamlet=hamlet,
+        applicant_name=applicant.name.strip(),
+        applicant_id_number=applicant.id_number.strip().upper(),
+        applicant_phone=applicant.phone.strip(),
+        notes=notes.strip(),
+        materials=snapshot,
+        state=Case.State.RECEIVED,
+        received_at=now,
+        received_by=actor,
+        intake_department=intake_department,
+        intake_key=intake_key,
+        expected_at=add_working_days(now, matter.promised_days),
+    )
+    case.save()
+    steps = _copy_route(case, matter)
+    _append_event(
+        case,
+        actor=actor,
+        action=CaseEvent.Action.RECEIVED,
+        at=now,
+        to_state=Case.State.RECEIVED,
+        note=matter.name,
+    )
+    if not steps:
+        raise CaseError(_("This matter has no route; the town office must complete the catalogue."))
+    first = steps[0]
+    _activate(case, first, now, actor)
+    fields = ["current_step"]
+    if open_awaiting:
+        case.state = Case.State.AWAITING
+        case.paused_from = Case.State.RECEIVED
+        case.paused_at = now
+        fields += ["state", "paused_from", "paused_at"]
+    _save_case(case, *fields)
+    _append_event(
+        case,
+        actor=actor,
+        action=CaseEvent.Action.STEP_STARTED,
+        at=now,
+        step=first,
+        from_state=Case.State.RECEIVED,
+        to_state=Case.State.RECEIVED,
+        note=first.label,
+    )
+    if open_awaiting:
+        _append_event(
+            case,
+            actor=actor,
+            action=CaseEvent.Action.MATERIALS_REQUESTED,
+            at=now,
+            step=first,
+            from_state=Case.State.RECEIVED,
+            to_state=Case.State.AWAITING,
+            note="、".join(missing),
+        )
+    return case
+
+
+def case_stamp(
+    *,
+    actor,
+    case_id: int,
+    step_id: int | None = None,
+    expected_version: int | None = None,
+    seal_confirmed: bool,
+    note: str = "",
+) -> Case:
+    """Only a cadre of the case's village verifies and stamps the village certificate; each seal use is logged."""
+    if not seal_confirmed:
+        raise CaseError(_("Confirm that the village seal was used."))
+    with transaction.atomic():
+        case = _lock(case_id)
+        _check_version(case, expected_version)
+        if not access.is_cadre_of(actor, case.village_id):
+            raise CaseError(
+                _("Only a cadre of %(village)s may stamp its certificate.") % {"village": case.village.name}
+            )
+        _require_open(case)
+        step = _expect_step(case, step_id)
+        if step.kind != CaseStep.Kind.VILLAGE:
+            raise StaleError(str(STALE_MESSAGE))
+        now = _now()
+        step.state = CaseStep.State.DONE
+        step.accepted_at = step.accepted_at or now
+        step.accepted_by = step.accepted_by or actor
+        step.finished_at = now
+        step.finished_by = actor
+        step.outcome = note.strip() or _("Facts verified; village certificate stamped.")
+        step.save(update_fields=["state", "accepted_at", "accepted_by", "finished_at", "finished_by", "outcome"])
+        SealUse.objects.create(
+            village=case.village,
+            seal=_("%(village)s villagers' committee seal") % {"village": case.village.name},
+            case=case,
+            step=step,
+            used_by=actor,
+            used_at=now,
+            purpose=_("Village certificate for %(matter)s, case %(number)s")
+            % {"matter": case.matter.name, "number": case.number},
+        )
+        before = case.state
+        _append_event(
+            case,
+            actor=actor,
+            action=CaseEvent.Action.STAMPED,
+            at=now,
+            step=step,
+            from_state=before,
+            to_state=before,
+            note=step.outcome,
+        )
+        _advance(case, step, now, actor)
+    return case
+
+
+def _require_clerk_of_step(actor, step: CaseStep) -> None:
+    if step.kind == CaseStep.Kind.DEPARTMENT:
+        if not access.is_clerk_of(actor, step.department_id):
+            raise CaseError(_("This case is not at your department."))
+    elif step.kind == CaseStep.Kind.COUNTY:
+        raise CaseError(_("This case is at the county step."))
+    else:
+        raise CaseError(_("This case is still at the village desk."))
+
+
+def step_accept(*, actor, case_id: int, step_id: int | None = None, expected_version: int | None = None) -> Case:
+    """接件: the clerk confirms the paper file arrived at the desk."""
+    with transaction.atomic():
+        case = _lock(case_id)
+        _check_version(case, expected_version)
+        step = _expect_step(case, step_id)
+        _require_clerk_of_step(actor, step)
+        _require_open(case)
+        if step.accepted_at is not None:
+            raise StaleError(_("The file was already received at this desk."))
+        now = _now()
+        step.accepted_at = now
+        step.accepted_by = actor
+        step.save(update_fields=["accepted_at", "accepted_by"])
+        before = case.state
+        if case.state == Case.State.RECEIVED:
+            case.state = Case.State.IN_PROGRESS
+        _save_case(case, "state")
+        _append_event(
+            case,
+            actor=actor,
+            action=CaseEvent.Action.ACCEPTED,
+            at=now,
+            step=step,
+            from_state=before,
+            to_state=case.state,
+        )
+    return case
+
+
+def step_complete(
+    *, actor, case_id: int, step_id: int | None = None, expected_version: int | None = None, outcome: str
+) -> Case:
+    """The clerk finishes the department's step; the next desk's step becomes active (or the case completes)."""
+    outcome = outcome.strip()
+    if not outcome:
+        raise CaseError(_("Write what the department did (the result)."))
+    with transaction.atomic():
+        case = _lock(case_id)
+        _check_version(case, expected_version)
+        step = _expect_step(case, step_id)
+        _require_clerk_of_step(actor, step)
+        _require_open(case)
+        now = _now()
+        if step.accepted_at is None:
+            step.accepted_at = now
+            step.accepted_by = actor
+        step.state = CaseStep.State.DONE
+        step.finished_at = now
+        step.finished_by = actor
+        step.outcome = outcome
+        step.save(update_fields=["state", "accepted_at", "accepted_by", "finished_at", "finished_by", "outcome"])
+        _append_event(
+            case,
+            actor=actor,
+            action=CaseEvent.Action.STEP_DONE,
+            at=now,
+            step=step,
+            from_state=case.state,
+            to_state=case.state,
+            note=outcome,
+        )
+        _advance(case, step, now, actor)
+    return case
+
+
+def _may_handle_materials(actor, case: Case, step: CaseStep) -> bool:
+    if step.kind == CaseStep.Kind.VILLAGE:
+        return access.is_cadre_of(actor, case.village_id)
+    if step.kind == CaseStep.Kind.COUNTY:
+        return access.is_clerk_of(actor, step.desk_department_id) or (
+            step.desk_department_id is None and access.is_cadre_of(actor, case.village_id)
+        )
+    return access.is_clerk_of(actor, step.department_id)
+
+
+def case_request_materials(
+    *, actor, case_id: int, step_id: int | None = None, expected_version: int | None = None, missing: str
+) -> Case:
+    """Ask for missing materials: the case waits and its clock stops until they are brought."""
+    missing = missing.strip()
+    if not missing:
+        raise CaseError(_("List the missing materials for the one-time notice."))
+    with transaction.atomic():
+        case = _lock(case_id)
+        _check_version(case, expected_version)
+        step = _expect_step(case, step_id)
+        if not _may_handle_materials(actor, case, step):
+            raise CaseError(_("This case is not at your desk."))
+        _require_open(case)
+        now = _now()
+        before = case.state
+        case.paused_from = case.state
+        case.state = Case.State.AWAITING
+        case.paused_at = now
+        _save_case(case, "state", "paused_from", "paused_at")
+        _append_event(
+            case,
+            actor=actor,
+            action=CaseEvent.Action.MATERIALS_REQUESTED,
+            at=now,
+            step=step,
+            from_state=before,
+            to_state=case.state,
+            note=missing,
+        )
+    return case
+
+
+def case_materials_brought(*, actor, case_id: int, expected_version: int | None = None, note: str = "") -> Case:
+    """The villager brought what was missing: the clock restarts, the due time moves by the days waited."""
+    with transaction.atomic():
+        case = _lock(case_id)
+        _check_version(case, expected_version)
+        if case.state != Case.State.AWAITING:
+            raise StaleError(_("This case is not awaiting materials."))
+        step = _active_step(case)
+        if not (_may_handle_materials(actor, case, step) or access.is_cadre_of(actor, case.village_id)):
+            raise CaseError(_("This case is not at your desk."))
+        now = _now()
+        waited = working_days_between(case.paused_at, now)
+        if step.due_at is not None and waited:
+            step.due_at = extend_by_working_days(step.due_at, waited)
+            step.save(update_fields=["due_at"])
+        if case.expected_at is not None and waited:
+            case.expected_at = extend_by_working_days(case.expected_at, waited)
+        if case.materials:
+            case.materials = [{**m, "received": True} for m in case.materials]
+        case.state = case.paused_from or Case.State.IN_PROGRESS
+        case.paused_from = ""
+        case.paused_at = None
+        _save_case(case, "state", "paused_from", "paused_at", "expected_at", "materials")
+        _append_event(
+            case,
+            actor=actor,
+            action=CaseEvent.Action.MATERIALS_BROUGHT,
+            at=now,
+            step=step,
+            from_state=Case.State.AWAITING,
+            to_state=case.state,
+            note=note.strip() or _("Clock stopped for %(days)s working day(s).") % {"days": waited},
+        )
+    return case
+
+
+def step_return(
+    *, actor, case_id: int, step_id: int | None = None, expected_version: int | None = None, reason: str
+) -> Case:
+    """Send the case back one step (e.g. the village certificate is incomplete)."""
+    reason = reason.strip()
+    if not reason:
+        raise CaseError(_("A reason is required to return a case."))
+    with transaction.atomic():
+        case = _lock(case_id)
+        _check_version(case, expected_version)
+        step = _expect_step(case, step_id)
+        _require_clerk_of_step(actor, step)
+        _require_open(case)
+        previous = (
+            CaseStep.objects.select_for_update()
+            .filter(case=case, order__lt=step.order, state=CaseStep.State.DONE)
+            .order_by("-order")
+            .first()
+        )
+        if previous is None:
+            raise CaseError(_("There is no previous step to return to."))
+        now = _now()
+        step.state = CaseStep.State.RETURNED
+        step.return_count += 1
+        step.save(update_fields=["state", "return_count"])
+        _activate(case, previous, now, actor)
+        _save_case(case, "current_step")
+        _append_event(
+            case,
+            actor=actor,
+            action=CaseEvent.Action.RETURNED,
+            at=now,
+            step=previous,
+            from_state=case.state,
+            to_state=case.state,
+            note=reason,
+        )
+    return case
+
+
+def _close(case: Case, *, actor, now, state: str, reason: str, action: str, step: CaseStep | None) -> None:
+    before = case.state
+    if step is not None:
+        step.state = CaseStep.State.DONE if state == Case.State.REJECTED else CaseStep.State.SKIPPED
+        step.finished_at = now
+        step.finished_by = actor
+        step.outcome = reason
+        step.save(update_fields=["state", "finished_at", "finished_by", "outcome"])
+    case.state = state
+    case.closed_at = now
+    case.closing_reason = reason
+    case.current_step = None
+    case.paused_at = None
+    case.paused_from = ""
+    _save_case(case, "state", "closed_at", "closing_reason", "current_step", "paused_at", "paused_from")
+    _append_event(case, actor=actor, action=action, at=now, step=step, from_state=before, to_state=state, note=reason)
+
+
+def case_reject(
+    *, actor, case_id: int, step_id: int | None = None, expected_version: int | None = None, reason: str
+) -> Case:
+    """不予受理/不予办理: the desk handling the case refuses it, with a reason printed on the notice."""
+    reason = reason.strip()
+    if not reason:
+        raise CaseError(_("A reason is required to reject a case."))
+    with transaction.atomic():
+        case = _lock(case_id)
+        _check_version(case, expected_version)
+        _require_open(case, allow_awaiting=True)
+        step = _expect_step(case, step_id)
+        if step.kind == CaseStep.Kind.VILLAGE:
+            if not access.is_cadre_of(actor, case.village_id):
+                raise CaseError(_("This case is not at your desk."))
+        else:
+            _require_clerk_of_step(actor, step)
+        _close(
+            case,
+            actor=actor,
+            now=_now(),
+            state=Case.State.REJECTED,
+            reason=reason,
+            action=CaseEvent.Action.REJECTED,
+            step=step,
+        )
+    return case
+
+
+def case_withdraw(*, actor, case_id: int, expected_version: int | None = None, reason: str) -> Case:
+    """Withdrawal at the villager's request, by a cadre of the village or the clerk now handling it."""
+    reason = reason.strip()
+    if not reason:
+        raise CaseError(_("A reason is required to withdraw a case."))
+    with transaction.atomic():
+        case = _lock(case_id)
+        _check_version(case, expected_version)
+        _require_open(case, allow_awaiting=True)
+        step = _active_step(case)
+        allowed = (
+            access.is_cadre_of(actor, case.village_id)
+            or (step.department_id is not None and access.is_clerk_of(actor, step.department_id))
+            or (step.kind == CaseStep.Kind.COUNTY and access.is_clerk_of(actor, step.desk_department_id))
+        )
+        if not allowed:
+            raise CaseError(_("Only a cadre of the village or the clerk now handling the case may withdraw it."))
+        _close(
+            case,
+            actor=actor,
+            now=_now(),
+            state=Case.State.WITHDRAWN,
+            reason=reason,
+            action=CaseEvent.Action.WITHDRAWN,
+            step=step,
+        )
+    return case
+
+
+def step_skip(
+    *, actor, case_id: int, step_id: int | None = None, expected_version: int | None = None, reason: str
+) -> Case:
+    """Only the town office skips a step, with a reason (e.g. the department's part was done elsewhere)."""
+    reason = reason.strip()
+    if not reason:
+        raise CaseError(_("A reason is required to skip a step."))
+    with transaction.atomic():
+        case = _lock(case_id)
+        _check_version(case, expected_version)
+        if not access.is_office_of(actor, case.town_id):
+            raise CaseError(_("Only the town office may skip a step."))
+        _require_open(case)
+        step = _expect_step(case, step_id)
+        now = _now()
+        step.state = CaseStep.State.SKIPPED
+        step.finished_at = now
+        step.finished_by = actor
+        step.outcome = reason
+        step.save(update_fields=["state", "finished_at", "finished_by", "outcome"])
+        _append_event(
+            case,
+            actor=actor,
+            action=CaseEvent.Action.SKIPPED,
+            at=now,
+            step=step,
+            from_state=case.state,
+            to_state=case.state,
+            note=reason,
+        )
+        _advance(case, step, now, actor)
+    return case
+
+
+# --- the county step -------------------------------------------------------------------------------------------
+
+
+def _require_county_desk(actor, case: Case, step: CaseStep) -> None:
+    if step.kind != CaseStep.Kind.COUNTY:
+        raise StaleError(_("This case is not at the county step."))
+    if step.desk_department_id is not None:
+        if not access.is_clerk_of(actor, step.desk_department_id):
+            raise CaseError(_("Only the desk that handed the case to the county may do this."))
+    elif not access.is_cadre_of(actor, case.village_id):
+        raise CaseError(_("Only a cadre of the village may do this."))
+
+
+def appointment_book(
+    *,
+    actor,
+    case_id: int,
+    step_id: int | None = None,
+    expected_version: int | None = None,
+    date: dt.date,
+    time: dt.time,
+    place: str,
+    note: str = "",
+) -> Appointment:
+    """Book the county department to come to the hall (县级约办). One open appointment per step."""
+    with transaction.atomic():
+        case = _lock(case_id)
+        _check_version(case, expected_version)
+        _require_open(case)
+        step = _expect_step(case, step_id)
+        _require_county_desk(actor, case, step)
+        if step.county_mode != Matter.CountyMode.APPOINTMENT:
+            raise CaseError(_("This county step is a referral, not an appointment."))
+        now = _now()
+        if date < timezone.localdate(now):
+            raise CaseError(_("The appointment date has passed."))
+        if Appointment.objects.filter(
+            step=step, state__in=[Appointment.State.BOOKED, Appointment.State.CONFIRMED]
+        ).exists():
+            raise StaleError(_("An appointment is already booked for this case."))
+        appointment = Appointment.objects.create(
+            case=case,
+            step=step,
+            department=step.department,
+            date=date,
+            time=time,
+            place=place.strip() or _("Town service hall"),
+            booked_by=actor,
+            booked_at=now,
+            note=note.strip(),
+        )
+        if case.state == Case.State.RECEIVED:
+            case.state = Case.State.IN_PROGRESS
+        _save_case(case, "state")
+        _append_event(
+            case,
+            actor=actor,
+            action=CaseEvent.Action.BOOKED,
+            at=now,
+            step=step,
+            from_state=case.state,
+            to_state=case.state,
+            note=f"{step.department.name} {date:%Y-%m-%d} {time:%H:%M} {appointment.place}",
+        )
+    return appointment
+
+
+def _lock_appointment(appointment_id: int) -> tuple[Case, Appointment]:
+    case_id = Appointment.objects.values_list("case_id", flat=True).get(pk=appointment_id)
+    case = _lock(case_id)
+    appointment = Appointment.objects.select_for_update().select_related("step", "department").get(pk=appointment_id)
+    return case, appointment
+
+
+def appointment_confirm(*, actor, appointment_id: int) -> Appointment:
+    with transaction.atomic():
+        case, appointment = _lock_appointment(appointment_id)
+        if not access.is_county_officer_of(actor, appointment.department_id):
+            raise CaseError(_("This appointment is for another department."))
+        if appointment.state != Appointment.State.BOOKED:
+            raise StaleError(_("This appointment is no longer waiting for confirmation."))
+        now = _now()
+        appointment.state = Appointment.State.CONFIRMED
+        appointment.confirmed_by = actor
+        appointment.confirmed_at = now
+        appointment.save(update_fields=["state", "confirmed_by", "confirmed_at"])
+        _save_case(case)
+        _append_event(
+            case,
+            actor=actor,
+            action=CaseEvent.Action.CONFIRMED,
+            at=now,
+            step=appointment.step,
+            from_state=case.state,
+            to_state=case.state,
+            note=f"{appointment.date:%Y-%m-%d} {appointment.time:%H:%M}",
+        )
+    return appointment
+
+
+def appointment_done(*, actor, appointment_id: int, outcome: str) -> Appointment:
+    """The county officer handled the matter at the hall: the county step is done and the case completes."""
+    outcome = outcome.strip()
+    if not outcome:
+        raise CaseError(_("Write the county's result."))
+    with transaction.atomic():
+        case, appointment = _lock_appointment(appointment_id)
+        if not access.is_county_officer_of(actor, appointment.department_id):
+            raise CaseError(_("This appointment is for another department."))
+        if appointment.state not in (Appointment.State.BOOKED, Appointment.State.CONFIRMED):
+            raise StaleError(_("This appointment is already closed."))
+        _require_open(case)
+        step = appointment.step
+        if step.state != CaseStep.State.ACTIVE:
+            raise StaleError(str(STALE_MESSAGE))
+        now = _now()
+        appointment.state = Appointment.State.DONE
+        appointment.finished_at = now
+        appointment.note = outcome
+        appointment.save(update_fields=["state", "finished_at", "note"])
+        step = CaseStep.objects.select_for_update().get(pk=step.pk)
+        step.state = CaseStep.State.DONE
+        step.accepted_at = step.accepted_at or now
+        step.finished_at = now
+        step.finished_by = actor
+        step.outcome = outcome
+        step.save(update_fields=["state", "accepted_at", "finished_at", "finished_by", "outcome"])
+        _append_event(
+            case,
+            actor=actor,
+            action=CaseEvent.Action.COUNTY_DONE,
+            at=now,
+            step=step,
+            from_state=case.state,
+            to_state=case.state,
+            note=outcome,
+        )
+        _advance(case, step, now, actor)
+    return appointment
+
+
+def appointment_no_show(*, actor, appointment_id: int, note: str = "") -> Appointment:
+    """Nobody came (the villager or the county staff): the appointment closes and the desk rebooks."""
+    with transaction.atomic():
+        case, appointment = _lock_appointment(appointment_id)
+        allowed = access.is_county_officer_of(actor, appointment.department_id)
+        if not allowed:
+            try:
+                _require_county_desk(actor, case, appointment.step)
+                allowed = True
+            except CaseError:
+                allowed = False
+        if not allowed:
+            raise CaseError(_("This appointment is for another department."))
+        if appointment.state not in (Appointment.State.BOOKED, Appointment.State.CONFIRMED):
+            raise StaleError(_("This appointment is already closed."))
+        now = _now()
+        appointment.state = Appointment.State.NO_SHOW
+        appointment.finished_at = now
+        appointment.note = note.strip()
+        appointment.save(update_fields=["state", "finished_at", "note"])
+        _save_case(case)
+        _append_event(
+            case,
+            actor=actor,
+            action=CaseEvent.Action.NO_SHOW,
+            at=now,
+            step=appointment.step,
+            from_state=case.state,
+            to_state=case.state,
+            note=note.strip(),
+        )
+    return appointment
+
+
+def county_record_outcome(
+    *, actor, case_id: int, step_id: int | None = None, expected_version: int | None = None, outcome: str
+) -> Case:
+    """For a referral: the desk records what the county office decided, which completes the case."""
+    outcome = outcome.strip()
+    if not outcome:
+        raise CaseError(_("Write the county's result."))
+    with transaction.atomic():
+        case = _lock(case_id)
+        _check_version(case, expected_version)
+        _require_open(case)
+        step = _expect_step(case, step_id)
+        _require_county_desk(actor, case, step)
+        if step.county_mode != Matter.CountyMode.REFERRAL:
+            raise CaseError(_("This county step is an appointment: the county officer records it."))
+        now = _now()
+        step.state = CaseStep.State.DONE
+        step.accepted_at = step.accepted_at or now
+        step.finished_at = now
+        step.finished_by = actor
+        step.outcome = outcome
+        step.save(update_fields=["state", "accepted_at", "finished_at", "finished_by", "outcome"])
+        _append_event(
+            case,
+            actor=actor,
+            action=CaseEvent.Action.COUNTY_DONE,
+            at=now,
+            step=step,
+            from_state=case.state,
+            to_state=case.state,
+            note=outcome,
+        )
+        _advance(case, step, now, actor)
+    return case

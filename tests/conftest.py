@@ -1,0 +1,127 @@
+"""One fixture per role (STYLE.md, Tests). Every user's password is "pw" (tests.factories.PASSWORD)."""
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.test import Client, override_settings
+
+from departments.models import DepartmentMember
+from tests.factories import (
+    CountyDepartmentFactory,
+    DepartmentFactory,
+    DepartmentMemberFactory,
+    TownFactory,
+    TownStaffFactory,
+    UserFactory,
+    VillageCadreFactory,
+    VillageFactory,
+)
+from villages.models import TownStaff
+
+ADMIN_APPS = ("villages", "departments", "cases")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_settings():
+    # A fast hasher: every user gets a password. Plain static storage and no STATIC_ROOT: the manifest
+    # and var/static only exist after collectstatic, and pages must render without them. No HTTPS
+    # redirect: DEBUG is off under test, and the test client speaks plain HTTP.
+    with override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        SECURE_SSL_REDIRECT=False,
+        STATIC_ROOT=None,
+        STORAGES={
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+    ):
+        yield
+
+
+def _group(name: str, *, view_only: bool) -> Group:
+    group, _ = Group.objects.get_or_create(name=name)
+    perms = Permission.objects.filter(content_type__app_label__in=ADMIN_APPS)
+    if view_only:
+        perms = perms.filter(codename__startswith="view_")
+    group.permissions.set(perms)
+    return group
+
+
+@pytest.fixture
+def town(db):
+    return TownFactory(code="451425102", name="进结镇", county="天等县")
+
+
+@pytest.fixture
+def village(town):
+    return VillageFactory(town=town, name="爱乐村", is_sample=False)
+
+
+@pytest.fixture
+def other_village(town):
+    return VillageFactory(town=town, name="印勇村", is_sample=False)
+
+
+@pytest.fixture
+def department(town):
+    return DepartmentFactory(town=town, name="民政办", desk_label="民政")
+
+
+@pytest.fixture
+def other_department(town):
+    return DepartmentFactory(town=town, name="党政办", desk_label="党政")
+
+
+@pytest.fixture
+def county_department(db):
+    return CountyDepartmentFactory(name="县民政局", county="天等县")
+
+
+@pytest.fixture
+def cadre(village):
+    return VillageCadreFactory(village=village, user__name="韦丽华").user
+
+
+@pytest.fixture
+def clerk(department):
+    return DepartmentMemberFactory(department=department, role=DepartmentMember.Role.CLERK).user
+
+
+@pytest.fixture
+def town_office(town):
+    user = TownStaffFactory(town=town, role=TownStaff.Role.OFFICE, user__is_staff=True).user
+    user.groups.add(_group("镇办", view_only=False))
+    return user
+
+
+@pytest.fixture
+def supervisor(town):
+    user = TownStaffFactory(town=town, role=TownStaff.Role.SUPERVISOR, user__is_staff=True).user
+    user.groups.add(_group("纪检", view_only=True))
+    return user
+
+
+@pytest.fixture
+def county_officer(county_department):
+    return DepartmentMemberFactory(department=county_department, role=DepartmentMember.Role.COUNTY_OFFICER).user
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def no_role_user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def client_for(db):
+    """client_for(user) -> a Client already logged in as that user."""
+
+    def make(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
