@@ -228,3 +228,27 @@ def public_case_by_number(*, number: str, phone4: str) -> Case | None:
 
 def public_case_by_token(*, token: str) -> Case | None:
     return _public_case(Case.objects.filter(token=token)).first()
+
+
+# --- the hall board ----------------------------------------------------------------------------------------------
+
+
+def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    return start, start + dt.timedelta(days=1)
+
+
+def hall_counts(*, town, day: dt.date) -> dict:
+    """Public numbers for the hall's TV: cases waiting per desk, received and completed today. No personal data."""
+    start, end = _day_bounds(day)
+    waiting = dict(
+        CaseStep.objects.filter(state=CaseStep.State.ACTIVE, kind=CaseStep.Kind.DEPARTMENT, department__town=town)
+        .values("department_id")
+        .annotate(n=Count("pk"))
+        .values_list("department_id", "n")
+    )
+    today = Case.objects.filter(town=town).aggregate(
+        received=Count("pk", filter=Q(received_at__gte=start, received_at__lt=end)),
+        completed=Count("pk", filter=Q(state=Case.State.COMPLETED, closed_at__gte=start, closed_at__lt=end)),
+    )
+    return {"waiting": waiting, **today}

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from departments.models import Department
 from villages.models import Village
-from villages.selectors import town_list
+from villages.selectors import shifts_of_cadre, town_list
 from villages.services import VillageError, consultation_record
 
 from . import forms, selectors, services, throttle
@@ -70,6 +70,8 @@ def desk(request):
             "waiting": list(selectors.desk_waiting_steps(village_ids=village_ids)),
             "recent": list(selectors.desk_recent_cases(village_ids=village_ids)),
             "matters": list(selectors.published_matters(town=town)),
+            "shifts": shifts_of_cadre(user=request.user, village_ids=village_ids),
+            "today": timezone.localdate(),
             "consultation_form": forms.ConsultationForm(
                 villages=Village.objects.filter(pk__in=village_ids), initial={"village": village_ids[0]}
             ),

@@ -7,6 +7,7 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("hall/", views.hall_board, name="hall"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(template_name="registration/login.html", redirect_authenticated_user=True),
@@ -16,5 +17,6 @@ urlpatterns = [
     path("start/", views.landing, name="landing"),
     path("no-role/", views.no_role, name="no_role"),
     path("admin/", admin.site.urls),
+    path("", include("villages.urls")),
     path("", include("cases.urls")),
 ]

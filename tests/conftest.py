@@ -4,16 +4,19 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.test import Client, override_settings
 
+from cases.models import Matter
 from departments.models import DepartmentMember
 from tests.factories import (
     CountyDepartmentFactory,
     DepartmentFactory,
     DepartmentMemberFactory,
+    HamletFactory,
     TownFactory,
     TownStaffFactory,
     UserFactory,
     VillageCadreFactory,
     VillageFactory,
+    route_matter,
 )
 from villages.models import TownStaff
 
@@ -125,3 +128,65 @@ def client_for(db):
         return client
 
     return make
+
+
+# --- the case pipeline (issue 3) ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def hamlet(village):
+    return HamletFactory(village=village, name="谷岭屯")
+
+
+@pytest.fixture
+def other_cadre(other_village):
+    return VillageCadreFactory(village=other_village, user__name="黄秀英").user
+
+
+@pytest.fixture
+def other_clerk(other_department):
+    return DepartmentMemberFactory(department=other_department, role=DepartmentMember.Role.CLERK).user
+
+
+@pytest.fixture
+def other_county_department(db):
+    return CountyDepartmentFactory(name="县人社局", county="天等县")
+
+
+@pytest.fixture
+def other_county_officer(other_county_department):
+    return DepartmentMemberFactory(department=other_county_department, role=DepartmentMember.Role.COUNTY_OFFICER).user
+
+
+@pytest.fixture
+def referral_matter(town, department, other_department, county_department):
+    """The 赵国向 story: village certificate → 民政办 → 党政办 → referral to 县民政局."""
+    return route_matter(
+        town=town,
+        departments=[department, other_department],
+        county_mode=Matter.CountyMode.REFERRAL,
+        county_department=county_department,
+        code="medical-aid",
+        name="城乡医疗救助证明",
+    )
+
+
+@pytest.fixture
+def appointment_matter(town, department, other_department, county_department):
+    """Village certificate → 民政办 → 党政办 → 县民政局 comes to the hall (县级约办)."""
+    return route_matter(
+        town=town,
+        departments=[department, other_department],
+        county_mode=Matter.CountyMode.APPOINTMENT,
+        county_department=county_department,
+        code="county-visit",
+        name="残疾人证办理",
+    )
+
+
+@pytest.fixture
+def desk_matter(town, department):
+    """A matter a clerk takes in at the desk: no village certificate, one town desk."""
+    return route_matter(
+        town=town, departments=[department], needs_village_certificate=False, code="desk-only", name="社保卡补办"
+    )

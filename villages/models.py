@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -13,6 +15,14 @@ class Town(models.Model):
     address = models.CharField(_("hall address"), max_length=200, blank=True)
     phone = models.CharField(_("hall phone"), max_length=30, blank=True)
     intro = models.TextField(_("introduction"), blank=True)
+    sign_in_by = models.TimeField(
+        _("sign in by"), default=datetime.time(9, 0), help_text=_("Signing in later than this is late (the 9 of 947).")
+    )
+    sign_out_from = models.TimeField(
+        _("sign out from"),
+        default=datetime.time(16, 0),
+        help_text=_("Signing out earlier than this is leaving early (the 4 of 947)."),
+    )
 
     class Meta:
         verbose_name = _("town")
@@ -186,3 +196,175 @@ class MarketDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d}"
+
+
+class MarketSchedule(models.Model):
+    """The rule that generates a town's market days: a fixed cycle, or solar or lunar days of the month."""
+
+    class Kind(models.TextChoices):
+        CYCLE = "cycle", _("Every N days from an anchor date")
+        SOLAR = "solar", _("Solar days of the month ending in the given digits")
+        LUNAR = "lunar", _("Lunar days of the month ending in the given digits")
+
+    town = models.ForeignKey(Town, on_delete=models.CASCADE, related_name="schedules", verbose_name=_("town"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    cycle_days = models.PositiveSmallIntegerField(_("cycle (days)"), null=True, blank=True)
+    anchor_date = models.DateField(_("anchor date"), null=True, blank=True)
+    digits = models.CharField(
+        _("day digits"),
+        max_length=20,
+        blank=True,
+        help_text=_("For example 1,4,7 means the 1st, 4th, 7th, 11th, 14th, 17th, 21st, 24th, 27th (and 31st)."),
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("market-day schedule")
+        verbose_name_plural = _("market-day schedules")
+        ordering = ["town", "valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="cycle", cycle_days__gte=1, anchor_date__isnull=False)
+                | (Q(kind__in=["solar", "lunar"]) & ~Q(digits="")),
+                name="schedule_rule_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+                name="schedule_valid_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.kind == self.Kind.CYCLE:
+            return _("%(town)s: every %(n)s days from %(anchor)s") % {
+                "town": self.town,
+                "n": self.cycle_days,
+                "anchor": self.anchor_date,
+            }
+        return f"{self.town}: {self.get_kind_display()} {self.digits}"
+
+    @property
+    def digit_set(self) -> set[int]:
+        return {int(d) for d in self.digits.replace("、", ",").replace("，", ",").split(",") if d.strip().isdigit()}
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.kind == self.Kind.CYCLE:
+            if not self.cycle_days or not self.anchor_date:
+                raise ValidationError(_("A cycle needs its length in days and an anchor date."))
+        else:
+            digits = self.digit_set
+            if not digits or any(d > 9 for d in digits):
+                raise ValidationError({"digits": _("Give digits 0–9 separated by commas, e.g. 1,4,7.")})
+
+
+class DutyShift(models.Model):
+    """One village's desk on one market day: the assigned cadre and the 947 sign-in/sign-out."""
+
+    class Attendance(models.TextChoices):
+        ON_TIME = "on_time", _("On time")
+        LATE = "late", _("Late")
+        EARLY = "early", _("Left early")
+        LATE_EARLY = "late_early", _("Late and left early")
+        ON_DUTY = "on_duty", _("On duty")
+        ABSENT = "absent", _("Absent")
+        UPCOMING = "upcoming", _("Upcoming")
+
+    market_day = models.ForeignKey(
+        MarketDay, on_delete=models.PROTECT, related_name="shifts", verbose_name=_("market day")
+    )
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="shifts", verbose_name=_("village"))
+    cadre = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duty_shifts",
+        verbose_name=_("assigned cadre"),
+    )
+    substitute = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="substitute_shifts",
+        verbose_name=_("stood in"),
+    )
+    signed_in_at = models.DateTimeField(_("signed in at"), null=True, blank=True)
+    signed_out_at = models.DateTimeField(_("signed out at"), null=True, blank=True)
+    seal_carried = models.BooleanField(_("seal carried"), default=False)
+    is_corrected = models.BooleanField(_("corrected by the town office"), default=False)
+
+    class Meta:
+        verbose_name = _("duty shift")
+        verbose_name_plural = _("duty roster")
+        ordering = ["market_day", "village__desk_order"]
+        constraints = [
+            models.UniqueConstraint(fields=["market_day", "village"], name="shift_unique_village_per_market_day"),
+            models.CheckConstraint(
+                condition=Q(signed_out_at__isnull=True)
+                | (Q(signed_in_at__isnull=False) & Q(signed_out_at__gte=models.F("signed_in_at"))),
+                name="shift_sign_out_after_sign_in",
+            ),
+        ]
+        indexes = [models.Index(fields=["cadre", "market_day"], name="shift_cadre")]
+
+    def __str__(self) -> str:
+        return f"{self.market_day} {self.village}"
+
+    @property
+    def on_duty_user(self):
+        return self.substitute or self.cadre
+
+    def attendance(self, *, town, now=None) -> str:
+        """Judged against the town's times: after sign_in_by is late, before sign_out_from is early leave."""
+        from django.utils import timezone
+
+        now = now or timezone.now()
+        day = self.market_day.date
+        if self.signed_in_at is None:
+            return self.Attendance.ABSENT if timezone.localdate(now) > day else self.Attendance.UPCOMING
+        sign_in = timezone.localtime(self.signed_in_at).time()
+        late = sign_in > town.sign_in_by
+        if self.signed_out_at is None:
+            if timezone.localdate(now) > day:
+                early = True
+            else:
+                return self.Attendance.LATE if late else self.Attendance.ON_DUTY
+        else:
+            early = timezone.localtime(self.signed_out_at).time() < town.sign_out_from
+        if late and early:
+            return self.Attendance.LATE_EARLY
+        if late:
+            return self.Attendance.LATE
+        if early:
+            return self.Attendance.EARLY
+        return self.Attendance.ON_TIME
+
+    def get_attendance_display_for(self, town, now=None) -> str:
+        return str(dict(self.Attendance.choices)[self.attendance(town=town, now=now)])
+
+
+class ShiftCorrection(models.Model):
+    """A town office correction of a sign-in record: what changed, why, by whom. Kept, never edited."""
+
+    shift = models.ForeignKey(DutyShift, on_delete=models.PROTECT, related_name="corrections", verbose_name=_("shift"))
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("corrected by")
+    )
+    corrected_at = models.DateTimeField(_("corrected at"))
+    reason = models.CharField(_("reason"), max_length=200)
+    old_signed_in_at = models.DateTimeField(_("sign-in before"), null=True, blank=True)
+    new_signed_in_at = models.DateTimeField(_("sign-in after"), null=True, blank=True)
+    old_signed_out_at = models.DateTimeField(_("sign-out before"), null=True, blank=True)
+    new_signed_out_at = models.DateTimeField(_("sign-out after"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sign-in correction")
+        verbose_name_plural = _("sign-in corrections")
+        ordering = ["-corrected_at"]
+
+    def __str__(self) -> str:
+        return f"{self.shift} {self.reason}"

@@ -16,6 +16,7 @@ recreate the matter's rows). That is safe: a case copies its route at intake, so
 case in flight.
 """
 
+import datetime as dt
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,10 +26,14 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import models, transaction
+from django.utils import timezone
 
-from cases.models import Material, Matter, RouteStep
+from cases.models import Case, Holiday, Material, Matter, RouteStep
+from cases.services import Applicant, case_intake, case_stamp, step_complete
 from departments.models import Department, DepartmentMember
-from villages.models import Hamlet, Town, TownStaff, Village, VillageCadre
+from villages.models import DutyShift, Hamlet, MarketDay, MarketSchedule, Town, TownStaff, Village, VillageCadre
+from villages.selectors import coming_market_days
+from villages.services import market_days_generate, roster_fill_rotation
 
 DEMO_PASSWORD = "jinjie2026"
 
@@ -822,6 +827,95 @@ def format_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
 # ---------------------------------------------------------------------------------------------- command
 
 
+# Sample calendar: check it against the State Council's notice each year before relying on it (调休 included).
+HOLIDAYS_2026 = [
+    *[(dt.date(2026, 1, d), "holiday", "元旦") for d in (1, 2, 3)],
+    (dt.date(2026, 1, 4), "workday", "元旦调休上班"),
+    *[(dt.date(2026, 2, d), "holiday", "春节") for d in range(15, 24)],
+    (dt.date(2026, 2, 14), "workday", "春节调休上班"),
+    (dt.date(2026, 2, 28), "workday", "春节调休上班"),
+    *[(dt.date(2026, 4, d), "holiday", "清明节") for d in (4, 5, 6)],
+    *[(dt.date(2026, 5, d), "holiday", "劳动节") for d in range(1, 6)],
+    (dt.date(2026, 5, 9), "workday", "劳动节调休上班"),
+    *[(dt.date(2026, 6, d), "holiday", "端午节") for d in (19, 20, 21)],
+    *[(dt.date(2026, 9, d), "holiday", "中秋节") for d in (25, 26, 27)],
+    (dt.date(2026, 9, 20), "workday", "国庆调休上班"),
+    *[(dt.date(2026, 10, d), "holiday", "国庆节") for d in range(1, 8)],
+    (dt.date(2026, 10, 10), "workday", "国庆调休上班"),
+]
+
+
+def seed_calendar(town: Town) -> int:
+    """A 3-day market cycle (sample anchor), the market days around today, the holiday calendar, the roster."""
+    upsert(
+        MarketSchedule,
+        {"town": town, "kind": MarketSchedule.Kind.CYCLE},
+        {"cycle_days": 3, "anchor_date": dt.date(2026, 1, 3), "valid_from": dt.date(2026, 1, 1), "digits": ""},
+    )
+    for day, kind, name in HOLIDAYS_2026:
+        upsert(Holiday, {"date": day}, {"kind": kind, "name": name})
+    today = timezone.localdate()
+    market_days_generate(town=town, start=today - dt.timedelta(days=60), until=today + dt.timedelta(days=120))
+    office = get_user_model().objects.get(username="office")
+    coming = coming_market_days(town=town, limit=10, today=today)
+    return roster_fill_rotation(actor=office, town=town, market_days=coming)
+
+
+def seed_cases(town: Town) -> int:
+    """A few cases in every state, made through the real services, only into an empty town (idempotent)."""
+    if Case.objects.filter(town=town).exists():
+        return 0
+    users = {u.username: u for u in get_user_model().objects.all()}
+    villages = {v.name: v for v in Village.objects.filter(town=town)}
+    matters = {m.code: m for m in Matter.objects.filter(town=town).prefetch_related("materials")}
+
+    def intake(code, cadre, village, hamlet, name, id_number, phone, *, complete=True, awaiting=False):
+        matter = matters[code]
+        materials = [m.pk for m in matter.materials.all() if complete or not m.is_required]
+        return case_intake(
+            actor=users[cadre],
+            matter=matter,
+            village=villages[village],
+            hamlet=Hamlet.objects.filter(village=villages[village], name=hamlet).first(),
+            applicant=Applicant(name=name, id_number=id_number, phone=phone),
+            received_material_ids=materials,
+            open_awaiting=awaiting,
+        )
+
+    def stamp(case, cadre):
+        case_stamp(actor=users[cadre], case_id=case.pk, seal_confirmed=True, note="户籍、居住情况属实")
+
+    def complete(case, clerk, outcome):
+        step_complete(actor=users[clerk], case_id=case.pk, outcome=outcome)
+
+    made = []
+    c = intake("dianbiao-anzhuang", "cadre_aile", "爱乐村", "谷岭屯", "黄必刘", "451425198203154212", "13877100001")
+    stamp(c, "cadre_aile")
+    made.append(c)
+    c = intake("yiliao-jiuzhu", "cadre_yinyong", "印勇村", "那显屯", "赵国向", "451425196507082310", "13877100002")
+    stamp(c, "cadre_yinyong")
+    complete(c, "clerk_minzheng", "家庭困难属实，同意医疗救助")
+    complete(c, "clerk_dangzheng", "已审批登记")
+    made.append(c)
+    c = intake(
+        "dibao",
+        "cadre_gaozhou",
+        "高州村",
+        None,
+        "农秀英",
+        "451425197911230628",
+        "13877100003",
+        complete=False,
+        awaiting=True,
+    )
+    made.append(c)
+    c = intake("linshi-jiuzhu", "cadre_aile", "爱乐村", None, "黄月娥", "451425198806120047", "13877100004")
+    stamp(c, "cadre_aile")
+    complete(c, "clerk_minzheng", "发放临时救助金 1000 元")
+    made.append(c)
+    return len(made)
+
+
 class Command(BaseCommand):
     help = "Load the Jinjie demo town (进结镇): villages, departments, catalogue, groups and demo users. Idempotent."
 
@@ -844,9 +938,12 @@ class Command(BaseCommand):
             matters_changed = seed_catalogue(town, departments)
             groups = seed_groups()
             logins = seed_users(town, villages, departments, groups)
+            filled = seed_calendar(town)
+            demo_cases = seed_cases(town)
 
         self.stdout.write(self.style.SUCCESS(f"seed_demo: {town.county}{town.name}（{town.code}）已载入示例数据。"))
         self.stdout.write(f"Matters created or changed this run: {matters_changed}")
+        self.stdout.write(f"Roster desks filled this run: {filled}; demo cases created this run: {demo_cases}")
         self.stdout.write("")
         self.stdout.write(f"演示账号（姓名均为虚构）— 统一密码 / password for all: {DEMO_PASSWORD}")
         self.stdout.write(
@@ -869,5 +966,8 @@ class Command(BaseCommand):
             ("village cadres", VillageCadre.objects.count()),
             ("department members", DepartmentMember.objects.count()),
             ("town staff", TownStaff.objects.count()),
+            ("market days", MarketDay.objects.count()),
+            ("duty shifts", DutyShift.objects.count()),
+            ("cases", Case.objects.count()),
         ]
         self.stdout.write("Counts: " + ", ".join(f"{name} {n}" for name, n in counts))

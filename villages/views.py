@@ -1,0 +1,184 @@
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from . import selectors, services
+from .forms import CorrectionForm, MarketDaysQueryForm, SignInForm, SignOutForm
+from .models import DutyShift, MarketDay, Town, TownStaff
+
+ROSTER_DAYS = 10
+
+
+def _staff_town(request, *, office_only: bool) -> Town:
+    roles = (TownStaff.Role.OFFICE,) if office_only else (TownStaff.Role.OFFICE, TownStaff.Role.SUPERVISOR)
+    town = selectors.towns_of_staff(user=request.user, roles=roles).first()
+    if town is None:
+        raise PermissionDenied
+    return town
+
+
+@login_required
+@require_GET
+def roster(request):
+    town = _staff_town(request, office_only=False)
+    days = selectors.coming_market_days(town=town, limit=ROSTER_DAYS)
+    grid = selectors.roster_grid(town=town, market_days=days)
+    is_office = selectors.towns_of_staff(user=request.user, roles=(TownStaff.Role.OFFICE,)).filter(pk=town.pk).exists()
+    return render(request, "villages/roster.html", {"town": town, "days": days, "is_office": is_office, **grid})
+
+
+@login_required
+@require_POST
+def roster_save(request):
+    town = _staff_town(request, office_only=True)
+    days = {d.pk: d for d in selectors.coming_market_days(town=town, limit=ROSTER_DAYS)}
+    grid = selectors.roster_grid(town=town, market_days=list(days.values()))
+    users = {u.pk: u for u in get_user_model().objects.filter(village_memberships__village__town=town)}
+    changed, errors = 0, []
+    for row in grid["rows"]:
+        village = row["village"]
+        for cell in row["cells"]:
+            key = f"s_{cell['day'].pk}_{village.pk}"
+            if key not in request.POST or cell["day"].is_cancelled:
+                continue
+            value = request.POST[key]
+            cadre = users.get(int(value)) if value.isdigit() else None
+            current = cell["shift"].cadre_id if cell["shift"] else None
+            if (cadre.pk if cadre else None) == current:
+                continue
+            try:
+                services.roster_assign(actor=request.user, market_day=cell["day"], village=village, cadre=cadre)
+                changed += 1
+            except services.VillageError as error:
+                errors.append(f"{cell['day'].date:%m-%d} {village.name}：{error}")
+    for error in errors:
+        messages.error(request, error)
+    messages.success(request, _("Roster saved: %(n)s desk(s) changed.") % {"n": changed})
+    return redirect("villages:roster")
+
+
+@login_required
+@require_POST
+def roster_rotate(request):
+    town = _staff_town(request, office_only=True)
+    days = selectors.coming_market_days(town=town, limit=ROSTER_DAYS)
+    filled = services.roster_fill_rotation(actor=request.user, town=town, market_days=days)
+    messages.success(request, _("Filled %(n)s empty desk(s) by rotation.") % {"n": filled})
+    return redirect("villages:roster")
+
+
+@login_required
+def shift_correct(request, pk):
+    town = _staff_town(request, office_only=False)
+    try:
+        shift = selectors.shift_detail(pk=pk)
+    except DutyShift.DoesNotExist:
+        raise Http404 from None
+    if shift.market_day.town_id != town.pk:
+        raise Http404
+    is_office = selectors.towns_of_staff(user=request.user, roles=(TownStaff.Role.OFFICE,)).filter(pk=town.pk).exists()
+    initial = {
+        "signed_in": timezone.localtime(shift.signed_in_at).time() if shift.signed_in_at else None,
+        "signed_out": timezone.localtime(shift.signed_out_at).time() if shift.signed_out_at else None,
+    }
+    form = CorrectionForm(request.POST or None, day=shift.market_day.date, initial=initial)
+    if request.method == "POST":
+        if not is_office:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.shift_correct(
+                    actor=request.user,
+                    shift_id=shift.pk,
+                    signed_in_at=form.cleaned_data["signed_in_at"],
+                    signed_out_at=form.cleaned_data["signed_out_at"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except services.VillageError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("The record was corrected; the correction stays on record."))
+                return redirect("villages:shift", pk=shift.pk)
+    return render(
+        request,
+        "villages/shift.html",
+        {
+            "shift": shift,
+            "form": form,
+            "is_office": is_office,
+            "attendance": shift.get_attendance_display_for(town),
+        },
+    )
+
+
+@login_required
+@require_POST
+def sign_in(request):
+    form = SignInForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Confirm that you carry the village committee seal."))
+        return redirect("cases:desk")
+    try:
+        shift = services.shift_sign_in(
+            actor=request.user, shift_id=form.cleaned_data["shift"], seal_carried=form.cleaned_data["seal_carried"]
+        )
+    except DutyShift.DoesNotExist:
+        raise Http404 from None
+    except services.VillageError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, _("Signed in at %(time)s.") % {"time": timezone.localtime(shift.signed_in_at).strftime("%H:%M:%S")}
+        )
+    return redirect("cases:desk")
+
+
+@login_required
+@require_POST
+def sign_out(request):
+    form = SignOutForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    try:
+        shift = services.shift_sign_out(actor=request.user, shift_id=form.cleaned_data["shift"])
+    except DutyShift.DoesNotExist:
+        raise Http404 from None
+    except services.VillageError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Signed out at %(time)s.") % {"time": timezone.localtime(shift.signed_out_at).strftime("%H:%M:%S")},
+        )
+    return redirect("cases:desk")
+
+
+@require_GET
+def api_market_days(request):
+    form = MarketDaysQueryForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse({"error": "bad_request", "detail": form.errors.get_json_data()}, status=400)
+    town = Town.objects.filter(code=form.cleaned_data["town"]).first()
+    if town is None:
+        return JsonResponse({"error": "not_found"}, status=404)
+    days = MarketDay.objects.filter(
+        town=town, date__gte=form.cleaned_data["start"], date__lte=form.cleaned_data["end"]
+    ).order_by("date")
+    return JsonResponse(
+        {
+            "town": {"code": town.code, "name": town.name},
+            "from": form.cleaned_data["start"].isoformat(),
+            "to": form.cleaned_data["end"].isoformat(),
+            "market_days": [
+                {"date": d.date.isoformat(), "cancelled": d.is_cancelled, "note": d.note if d.is_cancelled else ""}
+                for d in days
+            ],
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
