@@ -12,6 +12,8 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 from villages.models import Consultation, Hamlet
 
+from .models import Matter, MediationOutcome, Rating
+
 mobile = RegexValidator(r"^1\d{10}$", _("Enter an 11-digit mobile number starting with 1."))
 
 
@@ -41,6 +43,13 @@ class IntakeForm(forms.Form):
         label=_("Materials brought"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
     )
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    parties = forms.CharField(
+        label=_("Parties to the dispute"),
+        required=False,
+        max_length=500,
+        help_text=_("Names of all parties and how to reach them."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     # One key per rendered form: a double click or a resubmitted page cannot open a second case.
     intake_key = forms.UUIDField(widget=forms.HiddenInput)
 
@@ -50,6 +59,10 @@ class IntakeForm(forms.Form):
         self.matter = matter
         self.village = village
         self.fields["hamlet"].queryset = Hamlet.objects.filter(village=village).order_by("name")
+        if matter.category == Matter.Category.DISPUTE:
+            self.fields["parties"].required = True
+        else:
+            del self.fields["parties"]
         self.fields["materials"].choices = [
             (
                 m.pk,
@@ -98,6 +111,9 @@ class AcceptForm(VersionedForm):
 
 class CompleteForm(VersionedForm):
     outcome = forms.CharField(label=_("Result"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    mediation_outcome = forms.ChoiceField(
+        label=_("Mediation outcome"), choices=[("", "—"), *MediationOutcome.choices], required=False
+    )
 
 
 class MaterialsRequestForm(VersionedForm):
@@ -158,3 +174,19 @@ class TrackForm(forms.Form):
 
     def clean_number(self):
         return self.cleaned_data["number"].strip()
+
+
+class RatingForm(forms.Form):
+    level = forms.TypedChoiceField(
+        label=_("How satisfied are you?"), coerce=int, choices=Rating.Level.choices, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RectificationForm(forms.Form):
+    action_taken = forms.CharField(label=_("What was done"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    callback_note = forms.CharField(
+        label=_("Follow-up call: what the villager said"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )

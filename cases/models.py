@@ -207,6 +207,12 @@ class CaseCounter(models.Model):
         return f"{self.town_id} {self.date} {self.last}"
 
 
+class MediationOutcome(models.TextChoices):
+    SUCCESS = "success", _("Mediated successfully")
+    FAILED = "failed", _("Mediation failed")
+    REFERRED = "referred", _("Referred on")
+
+
 class Case(models.Model):
     """One villager's application (办件)."""
 
@@ -240,6 +246,10 @@ class Case(models.Model):
     applicant_id_number = models.CharField(_("ID number"), max_length=18)
     applicant_phone = models.CharField(_("mobile phone"), max_length=11)
     notes = models.TextField(_("notes"), blank=True)
+    parties = models.TextField(_("parties to the dispute"), blank=True)
+    mediation_outcome = models.CharField(
+        _("mediation outcome"), max_length=10, choices=MediationOutcome.choices, blank=True
+    )
     materials = models.JSONField(_("materials checklist"), default=list, blank=True)
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.RECEIVED)
     paused_from = models.CharField(max_length=12, choices=State.choices, blank=True, editable=False)
@@ -264,6 +274,12 @@ class Case(models.Model):
     )
     version = models.PositiveIntegerField(default=0, editable=False)
     intake_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    is_joint = models.BooleanField(
+        _("village and town together"),
+        default=False,
+        editable=False,
+        help_text=_("Has a village certificate step and a town desk step (村镇联办); fixed at intake."),
+    )
 
     class Meta:
         verbose_name = _("case")
@@ -408,6 +424,8 @@ class CaseStep(models.Model):
                 name="casestep_active_county",
             ),
             models.Index(fields=["department", "state"], name="casestep_department_state"),
+            models.Index(fields=["due_at"], name="casestep_due"),
+            models.Index(fields=["finished_at"], name="casestep_finished"),
             models.Index(fields=["state", "due_at"], name="casestep_state_due"),
         ]
 
@@ -564,7 +582,10 @@ class CaseEvent(models.Model):
             models.UniqueConstraint(fields=["case", "seq"], name="caseevent_unique_seq"),
             models.CheckConstraint(condition=Q(seq__gte=1), name="caseevent_seq_from_one"),
         ]
-        indexes = [models.Index(fields=["at"], name="caseevent_at")]
+        indexes = [
+            models.Index(fields=["at"], name="caseevent_at"),
+            models.Index(fields=["action", "case"], name="caseevent_action"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id}#{self.seq} {self.get_action_display()}"
@@ -595,3 +616,90 @@ class CaseEvent(models.Model):
     def compute_hash(self) -> str:
         data = json.dumps(self.payload(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+class Rating(models.Model):
+    """A villager's 好差评 of a finished case: once per case."""
+
+    class Level(models.IntegerChoices):
+        VERY_SATISFIED = 5, _("Very satisfied")
+        SATISFIED = 4, _("Satisfied")
+        BASICALLY_SATISFIED = 3, _("Basically satisfied")
+        DISSATISFIED = 2, _("Dissatisfied")
+        VERY_DISSATISFIED = 1, _("Very dissatisfied")
+
+    class Channel(models.TextChoices):
+        QR = "qr", _("Receipt QR code")
+        DESK = "desk", _("At the desk")
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="rating", verbose_name=_("case"))
+    level = models.PositiveSmallIntegerField(_("rating"), choices=Level.choices)
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    rated_at = models.DateTimeField(_("rated at"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings (好差评)")
+        ordering = ["-rated_at"]
+        constraints = [models.CheckConstraint(condition=Q(level__gte=1, level__lte=5), name="rating_level_range")]
+        indexes = [models.Index(fields=["rated_at"], name="rating_time")]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} {self.get_level_display()}"
+
+    @property
+    def is_bad(self) -> bool:
+        return self.level <= self.Level.DISSATISFIED
+
+
+class Rectification(models.Model):
+    """整改: a bad rating obliges the department of the last step to act and call the villager back."""
+
+    rating = models.OneToOneField(
+        Rating, on_delete=models.PROTECT, related_name="rectification", verbose_name=_("rating")
+    )
+    department = models.ForeignKey(
+        "departments.Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rectifications",
+        verbose_name=_("responsible department"),
+        help_text=_("Empty when the last step was the village desk: the village answers."),
+    )
+    village = models.ForeignKey(
+        "villages.Village", on_delete=models.PROTECT, related_name="rectifications", verbose_name=_("village")
+    )
+    opened_at = models.DateTimeField(_("opened at"))
+    due_at = models.DateTimeField(_("due at"))
+    action_taken = models.TextField(_("what was done"), blank=True)
+    callback_note = models.TextField(_("follow-up call"), blank=True)
+    callback_at = models.DateTimeField(_("called back at"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("rectification")
+        verbose_name_plural = _("rectifications (整改)")
+        ordering = ["due_at"]
+        indexes = [models.Index(fields=["department", "done_at"], name="rectification_department")]
+
+    def __str__(self) -> str:
+        return f"{self.rating.case.number} {self.department or self.village}"
+
+    @property
+    def is_late(self) -> bool:
+        from django.utils import timezone
+
+        return (self.done_at or timezone.now()) > self.due_at

@@ -54,6 +54,16 @@ def actions_for(user, case: Case) -> set[str]:
     return actions
 
 
+def may_record_rating(user, case: Case) -> bool:
+    """A finished case's rating may be taken at the desk by a cadre of its village or a clerk who handled it."""
+    if case.state not in (Case.State.COMPLETED, Case.State.REJECTED):
+        return False
+    roles = access.roles_for(user)
+    if case.village_id in roles.village_ids:
+        return True
+    return any(step.department_id in roles.clerk_department_ids for step in case.steps.all())
+
+
 def _iso(value) -> str | None:
     return timezone.localtime(value).isoformat(timespec="seconds") if value else None
 

@@ -2,7 +2,8 @@
 
 import datetime as dt
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import ExtractIsoWeekDay, TruncTime
 from django.utils import timezone
 
 from departments.models import Department
@@ -10,7 +11,7 @@ from villages.models import Village
 from villages.selectors import next_market_days  # noqa: F401 — offered when booking
 
 from .access import roles_for
-from .models import Appointment, Case, CaseEvent, CaseStep, Material, Matter, RouteStep
+from .models import Appointment, Case, CaseEvent, CaseStep, Material, Matter, Rectification, RouteStep
 
 # --- the public catalogue ----------------------------------------------------------------------------------------
 
@@ -252,3 +253,70 @@ def hall_counts(*, town, day: dt.date) -> dict:
         completed=Count("pk", filter=Q(state=Case.State.COMPLETED, closed_at__gte=start, closed_at__lt=end)),
     )
     return {"waiting": waiting, **today}
+
+
+# --- oversight ---------------------------------------------------------------------------------------------------
+
+OVERSIGHT_LIMIT = 100
+WORKDAY_START = dt.time(8, 0)
+WORKDAY_END = dt.time(18, 0)
+
+
+def oversight(*, town_ids, now: dt.datetime | None = None, days: int = 90) -> dict:
+    """What openness is for: slow, bounced or odd cases, each a link to its one-stop view."""
+    now = now or timezone.now()
+    tz = timezone.get_current_timezone()
+    since = now - dt.timedelta(days=days)
+    steps = CaseStep.objects.filter(case__town_id__in=town_ids).select_related(
+        "case", "case__matter", "case__village", "department"
+    )
+    overdue = (
+        steps.filter(state=CaseStep.State.ACTIVE, due_at__lt=now)
+        .exclude(case__state=Case.State.AWAITING)
+        .order_by("due_at")[:OVERSIGHT_LIMIT]
+    )
+    longest = steps.filter(state=CaseStep.State.ACTIVE).order_by("started_at")[:20]
+    bounced = (
+        CaseEvent.objects.filter(
+            case__town_id__in=town_ids, action__in=[CaseEvent.Action.RETURNED, CaseEvent.Action.REJECTED]
+        )
+        .values("case_id", "case__number", "case__matter__name", "case__village__name", "case__state")
+        .annotate(
+            returned=Count("pk", filter=Q(action=CaseEvent.Action.RETURNED)),
+            rejected=Count("pk", filter=Q(action=CaseEvent.Action.REJECTED)),
+            total=Count("pk"),
+        )
+        .filter(total__gt=1)
+        .order_by("-total", "-case_id")[:OVERSIGHT_LIMIT]
+    )
+    odd_hours = (
+        CaseEvent.objects.filter(case__town_id__in=town_ids, at__gte=since)
+        .annotate(time=TruncTime("at", tzinfo=tz), weekday=ExtractIsoWeekDay("at", tzinfo=tz))
+        .filter(Q(time__lt=WORKDAY_START) | Q(time__gte=WORKDAY_END) | Q(weekday__gte=6))
+        .exclude(actor__isnull=True)
+        .select_related("case", "case__matter")
+        .order_by("-at")[:OVERSIGHT_LIMIT]
+    )
+    return {
+        "overdue": list(overdue),
+        "longest": list(longest),
+        "bounced": [{**row, "state_label": Case.State(row["case__state"]).label} for row in bounced],
+        "odd_hours": list(odd_hours),
+        "since": since,
+        "now": now,
+    }
+
+
+def rectifications_for(*, user) -> QuerySet:
+    """Open and recent rectifications the user's desk must answer (or, for the town, all of them)."""
+    roles = roles_for(user)
+    scope = Q(department_id__in=roles.clerk_department_ids) | Q(
+        department__isnull=True, village_id__in=roles.village_ids
+    )
+    if roles.town_ids:
+        scope |= Q(village__town_id__in=roles.town_ids)
+    return (
+        Rectification.objects.filter(scope)
+        .select_related("rating", "rating__case", "rating__case__matter", "department", "village", "done_by")
+        .order_by(F("done_at").desc(nulls_first=True), "due_at")
+    )

@@ -19,7 +19,19 @@ from departments.models import Department
 
 from . import access
 from .calendar import add_working_days, extend_by_working_days, working_days_between
-from .models import Appointment, Case, CaseCounter, CaseEvent, CaseStep, Material, Matter, SealUse
+from .models import (
+    Appointment,
+    Case,
+    CaseCounter,
+    CaseEvent,
+    CaseStep,
+    Material,
+    Matter,
+    MediationOutcome,
+    Rating,
+    Rectification,
+    SealUse,
+)
 
 
 class CaseError(Exception):
@@ -254,6 +266,7 @@ def case_intake(
     open_awaiting: bool = False,
     intake_department: Department | None = None,
     intake_key: uuid.UUID | None = None,
+    parties: str = "",
 ) -> Case:
     """Open a case. A cadre takes in for their own village; a clerk, at their desk, only a matter that needs no
     village certificate. A required material missing means: open it as awaiting materials, or don't open it."""
@@ -300,6 +313,9 @@ def case_intake(
         )
     if not missing and open_awaiting:
         open_awaiting = False
+    parties = parties.strip()
+    if matter.category == Matter.Category.DISPUTE and not parties:
+        raise CaseError(_("Name the parties to the dispute."))
 
     if intake_key is not None:
         existing = Case.objects.filter(intake_key=intake_key).first()
@@ -319,6 +335,7 @@ def case_intake(
                 open_awaiting=open_awaiting,
                 intake_department=intake_department,
                 intake_key=intake_key,
+                parties=parties,
             )
     except IntegrityError:
         # Two submissions of one form raced past the check above: the unique key let exactly one through.
@@ -330,7 +347,19 @@ def case_intake(
 
 
 def _open_case(
-    *, actor, matter, village, hamlet, applicant, notes, snapshot, missing, open_awaiting, intake_department, intake_key
+    *,
+    actor,
+    matter,
+    village,
+    hamlet,
+    applicant,
+    notes,
+    snapshot,
+    missing,
+    open_awaiting,
+    intake_department,
+    intake_key,
+    parties,
 ) -> Case:
     now = _now()
     case = Case(
@@ -344,6 +373,7 @@ def _open_case(
         applicant_id_number=applicant.id_number.strip().upper(),
         applicant_phone=applicant.phone.strip(),
         notes=notes.strip(),
+        parties=parties,
         materials=snapshot,
         state=Case.State.RECEIVED,
         received_at=now,
@@ -354,6 +384,8 @@ def _open_case(
     )
     case.save()
     steps = _copy_route(case, matter)
+    # 村镇联办: a village certificate and a town desk in one case; fixed here because the steps are.
+    case.is_joint = {CaseStep.Kind.VILLAGE, CaseStep.Kind.DEPARTMENT} <= {step.kind for step in steps}
     _append_event(
         case,
         actor=actor,
@@ -366,7 +398,7 @@ def _open_case(
         raise CaseError(_("This matter has no route; the town office must complete the catalogue."))
     first = steps[0]
     _activate(case, first, now, actor)
-    fields = ["current_step"]
+    fields = ["current_step", "is_joint"]
     if open_awaiting:
         case.state = Case.State.AWAITING
         case.paused_from = Case.State.RECEIVED
@@ -494,12 +526,23 @@ def step_accept(*, actor, case_id: int, step_id: int | None = None, expected_ver
 
 
 def step_complete(
-    *, actor, case_id: int, step_id: int | None = None, expected_version: int | None = None, outcome: str
+    *,
+    actor,
+    case_id: int,
+    step_id: int | None = None,
+    expected_version: int | None = None,
+    outcome: str,
+    mediation_outcome: str = "",
 ) -> Case:
-    """The clerk finishes the department's step; the next desk's step becomes active (or the case completes)."""
+    """The clerk finishes the department's step; the next desk's step becomes active (or the case completes).
+
+    For a dispute, the last town desk records how the mediation ended (调解成功 / 未成功 / 转交).
+    """
     outcome = outcome.strip()
     if not outcome:
         raise CaseError(_("Write what the department did (the result)."))
+    if mediation_outcome and mediation_outcome not in MediationOutcome.values:
+        raise CaseError(_("Choose how the mediation ended."))
     with transaction.atomic():
         case = _lock(case_id)
         _check_version(case, expected_version)
@@ -514,6 +557,17 @@ def step_complete(
         step.finished_at = now
         step.finished_by = actor
         step.outcome = outcome
+        if case.matter.category == Matter.Category.DISPUTE:
+            is_last_desk = not CaseStep.objects.filter(
+                case=case, order__gt=step.order, kind=CaseStep.Kind.DEPARTMENT
+            ).exists()
+            if is_last_desk and not mediation_outcome:
+                raise CaseError(_("Choose how the mediation ended."))
+            if mediation_outcome:
+                case.mediation_outcome = mediation_outcome
+                _save_case(case, "mediation_outcome")
+                outcome = f"{MediationOutcome(mediation_outcome).label}：{outcome}"
+                step.outcome = outcome
         step.save(update_fields=["state", "accepted_at", "accepted_by", "finished_at", "finished_by", "outcome"])
         _append_event(
             case,
@@ -967,3 +1021,91 @@ def county_record_outcome(
         )
         _advance(case, step, now, actor)
     return case
+
+
+# --- 好差评 and 整改 ---------------------------------------------------------------------------------------------
+
+RECTIFICATION_DAYS = 15
+RATEABLE_STATES = (Case.State.COMPLETED, Case.State.REJECTED)
+
+
+def _may_record_rating(actor, case: Case) -> bool:
+    if actor is None:
+        return False
+    return (
+        access.is_cadre_of(actor, case.village_id)
+        or CaseStep.objects.filter(
+            case=case, department__members__user=actor, department__members__is_active=True
+        ).exists()
+    )
+
+
+def rating_submit(*, case_id: int, level: int, comment: str = "", channel: str, actor=None) -> Rating:
+    """Once a case is finished the villager rates it once. 不满意 and 非常不满意 open a rectification for the
+    department of the last step (or the village, if the village desk was last), due in 15 working days."""
+    if level not in Rating.Level.values:
+        raise CaseError(_("Choose one of the five ratings."))
+    if channel not in Rating.Channel.values:
+        raise CaseError(_("Unknown rating channel."))
+    with transaction.atomic():
+        case = _lock(case_id)
+        if channel == Rating.Channel.DESK and not _may_record_rating(actor, case):
+            raise CaseError(_("Only a cadre of the village or a clerk who handled the case may record its rating."))
+        if case.state not in RATEABLE_STATES:
+            raise CaseError(_("A case can be rated once it is finished."))
+        if Rating.objects.filter(case=case).exists():
+            raise StaleError(_("This case has already been rated. Thank you."))
+        now = _now()
+        rating = Rating.objects.create(
+            case=case,
+            level=level,
+            comment=comment.strip()[:500],
+            channel=channel,
+            rated_at=now,
+            recorded_by=actor if channel == Rating.Channel.DESK else None,
+        )
+        if rating.is_bad:
+            last = (
+                CaseStep.objects.filter(case=case, finished_at__isnull=False)
+                .select_related("department", "desk_department")
+                .order_by("-finished_at", "-order")
+                .first()
+            )
+            department = None
+            if last is not None and last.kind == CaseStep.Kind.COUNTY:
+                department = last.desk_department or last.department
+            elif last is not None:
+                department = last.department
+            Rectification.objects.create(
+                rating=rating,
+                department=department,
+                village=case.village,
+                opened_at=now,
+                due_at=add_working_days(now, RECTIFICATION_DAYS),
+            )
+    return rating
+
+
+def rectification_answer(*, actor, rectification_id: int, action_taken: str, callback_note: str) -> Rectification:
+    """The responsible desk records what was done and the follow-up call; then the rectification is done."""
+    action_taken, callback_note = action_taken.strip(), callback_note.strip()
+    if not action_taken or not callback_note:
+        raise CaseError(_("Record both what was done and the follow-up call."))
+    with transaction.atomic():
+        rectification = Rectification.objects.select_for_update().get(pk=rectification_id)
+        if rectification.department_id is not None:
+            allowed = access.is_clerk_of(actor, rectification.department_id)
+        else:
+            allowed = access.is_cadre_of(actor, rectification.village_id)
+        if not allowed:
+            raise CaseError(_("This rectification belongs to another desk."))
+        if rectification.done_at is not None:
+            raise StaleError(_("This rectification is already done."))
+        now = _now()
+        rectification.action_taken = action_taken
+        rectification.callback_note = callback_note
+        rectification.callback_at = now
+        rectification.done_at = now
+        rectification.done_by = actor
+        rectification.save(update_fields=["action_taken", "callback_note", "callback_at", "done_at", "done_by"])
+    return rectification

@@ -18,8 +18,11 @@ urlpatterns = [
     path("cases/<str:number>/print/<slug:paper>/", views.case_print, name="print"),
     path("cases/<str:number>/receipt/", views.case_print, {"paper": "receipt"}, name="receipt"),
     path("cases/<str:number>/notice/", views.case_print, {"paper": "notice"}, name="notice"),
+    path("cases/<str:number>/rate/", views.desk_rate, name="desk_rate"),
     path("cases/<str:number>/<slug:action>/", views.case_action, name="action"),
     path("track/", views.track, name="track"),
     path("t/<str:token>/", views.public_case, name="public_token"),
+    path("t/<str:token>/rate/", views.public_rate, name="public_rate"),
+    path("rectifications/", views.rectifications, name="rectifications"),
     path("api/v1/cases/<str:number>", views.api_case, name="api_case"),
 ]

@@ -21,8 +21,8 @@ from villages.services import VillageError, consultation_record
 
 from . import forms, selectors, services, throttle
 from .access import roles_for
-from .models import Appointment, Case, CaseStep, Matter
-from .presenters import actions_for, public_case_data
+from .models import Appointment, Case, CaseStep, Matter, MediationOutcome, Rating
+from .presenters import actions_for, may_record_rating, public_case_data
 
 # --- public catalogue --------------------------------------------------------------------------------------------
 
@@ -129,6 +129,7 @@ def _intake(request, *, villages, village, department, template, back_url):
                     open_awaiting=choice == forms.IntakeChoiceForm.AWAITING,
                     intake_department=department,
                     intake_key=data["intake_key"],
+                    parties=data.get("parties", ""),
                 )
             except services.DuplicateIntake as duplicate:
                 messages.info(request, str(duplicate))
@@ -326,6 +327,7 @@ def _visible_case(request, number) -> Case:
 def case_detail(request, number):
     case = _visible_case(request, number)
     actions = actions_for(request.user, case)
+    rating = Rating.objects.filter(case=case).select_related("rectification").first()
     return render(
         request,
         "cases/detail.html",
@@ -335,6 +337,10 @@ def case_detail(request, number):
             "show_full_id": roles_for(request.user).is_cadre or actions,
             "next_market_days": selectors.next_market_days(town=case.town) if "book" in actions else [],
             "today": timezone.localdate(),
+            "mediation_choices": [("", "—"), *MediationOutcome.choices],
+            "rating": rating,
+            "can_rate": rating is None and may_record_rating(request.user, case),
+            "rating_form": forms.RatingForm(),
         },
     )
 
@@ -346,7 +352,8 @@ ACTIONS = {
     "accept": (forms.AcceptForm, lambda user, case, d: services.step_accept(
         actor=user, case_id=case.pk, step_id=d["step"], expected_version=d["version"])),
     "complete": (forms.CompleteForm, lambda user, case, d: services.step_complete(
-        actor=user, case_id=case.pk, step_id=d["step"], expected_version=d["version"], outcome=d["outcome"])),
+        actor=user, case_id=case.pk, step_id=d["step"], expected_version=d["version"], outcome=d["outcome"],
+        mediation_outcome=d["mediation_outcome"])),
     "request_materials": (forms.MaterialsRequestForm, lambda user, case, d: services.case_request_materials(
         actor=user, case_id=case.pk, step_id=d["step"], expected_version=d["version"], missing=d["missing"])),
     "materials_brought": (forms.MaterialsBroughtForm, lambda user, case, d: services.case_materials_brought(
@@ -477,7 +484,16 @@ def public_case(request, token):
     case = selectors.public_case_by_token(token=token)
     if case is None:
         raise Http404
-    return render(request, "cases/public_case.html", {"case": case, "data": public_case_data(case)})
+    return render(
+        request,
+        "cases/public_case.html",
+        {
+            "case": case,
+            "data": public_case_data(case),
+            "can_rate": case.state in services.RATEABLE_STATES and not Rating.objects.filter(case=case).exists(),
+            "rating_form": forms.RatingForm(),
+        },
+    )
 
 
 @never_cache
@@ -491,3 +507,83 @@ def api_case(request, number):
         throttle.record_failure(client=client, number=number)
         return JsonResponse({"error": "not_found"}, status=404)
     return JsonResponse(public_case_data(case), json_dumps_params={"ensure_ascii": False})
+
+
+# --- 好差评 and 整改 ---------------------------------------------------------------------------------------------
+
+
+@never_cache
+@require_POST
+def public_rate(request, token):
+    case = selectors.public_case_by_token(token=token)
+    if case is None:
+        raise Http404
+    form = forms.RatingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please choose one of the five ratings."))
+        return redirect("cases:public_token", token=token)
+    try:
+        services.rating_submit(
+            case_id=case.pk,
+            level=form.cleaned_data["level"],
+            comment=form.cleaned_data["comment"],
+            channel=Rating.Channel.QR,
+        )
+    except services.CaseError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Thank you for your rating."))
+    return redirect("cases:public_token", token=token)
+
+
+@login_required
+@require_POST
+def desk_rate(request, number):
+    case = get_object_or_404(selectors.visible_cases(user=request.user), number=number)
+    form = forms.RatingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please choose one of the five ratings."))
+        return redirect(case)
+    try:
+        services.rating_submit(
+            case_id=case.pk,
+            level=form.cleaned_data["level"],
+            comment=form.cleaned_data["comment"],
+            channel=Rating.Channel.DESK,
+            actor=request.user,
+        )
+    except services.CaseError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The villager's rating was recorded."))
+    return redirect(case)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rectifications(request):
+    roles = roles_for(request.user)
+    if not (roles.is_clerk or roles.is_cadre or roles.town_ids):
+        raise PermissionDenied
+    items = list(selectors.rectifications_for(user=request.user)[:200])
+    if request.method == "POST":
+        form = forms.RectificationForm(request.POST)
+        target = next((r for r in items if str(r.pk) == request.POST.get("rectification")), None)
+        if target is None:
+            raise Http404
+        if not form.is_valid():
+            messages.error(request, _("Nothing was saved: %(errors)s") % {"errors": _errors(form)})
+        else:
+            try:
+                services.rectification_answer(
+                    actor=request.user,
+                    rectification_id=target.pk,
+                    action_taken=form.cleaned_data["action_taken"],
+                    callback_note=form.cleaned_data["callback_note"],
+                )
+            except services.CaseError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, _("Rectification recorded."))
+        return redirect("cases:rectifications")
+    return render(request, "cases/rectifications.html", {"items": items, "now": timezone.now()})

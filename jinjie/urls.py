@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import stats, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -17,6 +17,7 @@ urlpatterns = [
     path("start/", views.landing, name="landing"),
     path("no-role/", views.no_role, name="no_role"),
     path("admin/", admin.site.urls),
+    path("api/v1/stats/monthly", stats.api_monthly, name="api_stats_monthly"),
     path("", include("villages.urls")),
     path("", include("cases.urls")),
 ]

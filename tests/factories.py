@@ -228,3 +228,59 @@ def stamp(case: Case, cadre) -> Case:
 
 def complete(case: Case, clerk, outcome: str = "审核通过") -> Case:
     return services.step_complete(actor=clerk, case_id=case.pk, outcome=outcome)
+
+
+# --- market days, the duty roster, sign-in and consultations (issue 4) ------------------------------------------
+# Models by label and choices by value, so this block needs no import of its own.
+
+
+class MarketScheduleFactory(DjangoModelFactory):
+    """A fixed cycle by default; `solar=True` or `lunar=True` for 逢1、4、7."""
+
+    class Meta:
+        model = "villages.MarketSchedule"
+
+    town = factory.SubFactory(TownFactory)
+    kind = "cycle"
+    cycle_days = 3
+    anchor_date = dt.date(2025, 1, 1)
+    digits = ""
+    valid_from = dt.date(2025, 1, 1)
+    valid_until = None
+
+    class Params:
+        solar = factory.Trait(kind="solar", cycle_days=None, anchor_date=None, digits="1,4,7")
+        lunar = factory.Trait(kind="lunar", cycle_days=None, anchor_date=None, digits="1,4,7")
+
+
+class MarketDayFactory(DjangoModelFactory):
+    class Meta:
+        model = "villages.MarketDay"
+
+    town = factory.SubFactory(TownFactory)
+    date = factory.Sequence(lambda n: dt.date(2031, 1, 1) + dt.timedelta(days=3 * n))
+    source = "rule"
+    is_cancelled = False
+
+
+class DutyShiftFactory(DjangoModelFactory):
+    """One village desk on one market day; unassigned unless `cadre` is given."""
+
+    class Meta:
+        model = "villages.DutyShift"
+
+    market_day = factory.SubFactory(MarketDayFactory)
+    village = factory.SubFactory(VillageFactory, town=factory.SelfAttribute("..market_day.town"))
+    cadre = None
+
+
+class ConsultationFactory(DjangoModelFactory):
+    class Meta:
+        model = "villages.Consultation"
+
+    town = factory.SubFactory(TownFactory)
+    village = None
+    topic = "other"
+    people = 1
+    recorded_at = factory.LazyFunction(lambda: dt.datetime.now(dt.UTC))
+    recorded_by = factory.SubFactory(UserFactory)

@@ -66,7 +66,7 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture
 def new_page(browser, request):
-    """new_page(**context options) -> a page in a fresh context; on failure every page is saved under test-artifacts/."""
+    """new_page(**context options) -> a page in a fresh context; failed tests leave screenshots in test-artifacts/."""
     contexts = []
 
     def make(**options):

@@ -1,0 +1,216 @@
+"""The town office's pages in the admin: monthly statistics (with charts and exports), oversight; the stats API."""
+
+import csv
+import io
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from cases.access import roles_for
+from cases.selectors import oversight
+from cases.statistics import DEFINITIONS, Month, monthly_report
+from villages.models import Town
+
+
+def staff_towns(user):
+    """The towns whose figures a user may read: their office or supervisor towns; every town for a superuser."""
+    if user.is_superuser:
+        return Town.objects.order_by("code")
+    return Town.objects.filter(pk__in=roles_for(user).town_ids).order_by("code")
+
+
+def _town_and_month(request) -> tuple[Town, Month]:
+    towns = staff_towns(request.user)
+    code = request.GET.get("town")
+    town = (towns.filter(code=code) if code else towns).first()
+    if town is None:
+        raise PermissionDenied
+    try:
+        month = Month.parse(request.GET["month"]) if request.GET.get("month") else Month.current()
+    except ValueError:
+        month = Month.current()
+    return town, month
+
+
+def bar_chart(series: list[dict], keys: tuple[str, ...], *, height: int = 160, bar: int = 14) -> dict:
+    """Geometry for a small server-rendered SVG bar chart (no JavaScript, prints well)."""
+    peak = max([row[k] or 0 for row in series for k in keys] + [1])
+    group = bar * len(keys) + 10
+    bars = []
+    for i, row in enumerate(series):
+        for j, key in enumerate(keys):
+            value = row[key] or 0
+            h = round(value / peak * (height - 30))
+            bars.append(
+                {
+                    "x": 40 + i * group + j * bar,
+                    "y": height - 20 - h,
+                    "h": h,
+                    "w": bar - 2,
+                    "key": key,
+                    "value": value,
+                    "month": row["month"],
+                }
+            )
+    labels = [{"x": 40 + i * group, "text": row["month"][2:]} for i, row in enumerate(series)]
+    return {"bars": bars, "labels": labels, "width": 50 + group * len(series), "height": height, "peak": peak}
+
+
+def line_chart(series: list[dict], key: str, *, height: int = 140) -> dict:
+    step = 38
+    points = []
+    for i, row in enumerate(series):
+        value = row[key]
+        if value is not None:
+            points.append({"x": 40 + i * step, "y": round(height - 20 - value / 100 * (height - 30)), "value": value})
+    return {
+        "points": points,
+        "path": " ".join(f"{p['x']},{p['y']}" for p in points),
+        "labels": [{"x": 40 + i * step, "text": row["month"][2:]} for i, row in enumerate(series)],
+        "width": 60 + step * len(series),
+        "height": height,
+    }
+
+
+@staff_member_required
+@require_GET
+def monthly_stats(request, admin_site):
+    town, month = _town_and_month(request)
+    report = monthly_report(town=town, month=month)
+    context = {
+        **admin_site.each_context(request),
+        "title": _("Monthly statistics"),
+        "town": town,
+        "towns": staff_towns(request.user),
+        "month": month,
+        "report": report,
+        "breakdowns": [
+            (
+                title,
+                [label for _key, label in table["columns"]],
+                [[row[k] for k, _l in table["columns"]] for row in table["rows"]],
+            )
+            for title, table in (
+                (_("By village"), report["by_village"]),
+                (_("By department"), report["by_department"]),
+                (_("By matter"), report["by_matter"]),
+                (_("Cadre attendance (947) by village"), report["attendance"]),
+            )
+        ],
+        "volume_chart": bar_chart(report["series"], ("received", "completed")),
+        "satisfaction_chart": line_chart(report["series"], "satisfaction_rate"),
+    }
+    return render(request, "admin/stats/monthly.html", context)
+
+
+def _sheets(report: dict) -> list[tuple[str, list[str], list[list]]]:
+    """The report as tables: (sheet title, headings, rows). Numbers stay numbers."""
+    sheets = [
+        (
+            _("Overview"),
+            [_("Figure"), _("Value"), _("Definition")],
+            [[row["label"], row["value"], row["definition"]] for row in report["headline"]],
+        ),
+        (_("Since start"), [_("Figure"), _("Value")], [[row["label"], row["value"]] for row in report["totals"]]),
+    ]
+    for title, key in (
+        (_("By village"), "by_village"),
+        (_("By department"), "by_department"),
+        (_("By matter"), "by_matter"),
+        (_("Attendance"), "attendance"),
+    ):
+        table = report[key]
+        sheets.append(
+            (
+                title,
+                [label for _key, label in table["columns"]],
+                [[row[k] for k, _label in table["columns"]] for row in table["rows"]],
+            )
+        )
+    sheets.append(
+        (
+            _("Last 13 months"),
+            [_("Month"), _("Applications accepted"), _("Completed"), _("Satisfaction rate (%)")],
+            [[r["month"], r["received"], r["completed"], r["satisfaction_rate"]] for r in report["series"]],
+        )
+    )
+    return [(str(title), [str(h) for h in headings], rows) for title, headings, rows in sheets]
+
+
+@staff_member_required
+@require_GET
+def monthly_export(request, admin_site, fmt: str):
+    town, month = _town_and_month(request)
+    report = monthly_report(town=town, month=month)
+    filename = f"jinjie-{town.code}-{month}.{fmt}"
+    if fmt == "xlsx":
+        workbook = Workbook()
+        workbook.remove(workbook.active)
+        for title, headings, rows in _sheets(report):
+            sheet = workbook.create_sheet(title[:31])
+            sheet.append(headings)
+            for cell in sheet[1]:
+                cell.font = Font(bold=True)
+            for row in rows:
+                sheet.append(row)
+            sheet.column_dimensions["A"].width = 28
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+    else:
+        text = io.StringIO()
+        writer = csv.writer(text)
+        for title, headings, rows in _sheets(report):
+            writer.writerow([title])
+            writer.writerow(headings)
+            writer.writerows(rows)
+            writer.writerow([])
+        # A byte-order mark so Excel on the hall PC opens the Chinese text correctly.
+        response = HttpResponse("\ufeff" + text.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@staff_member_required
+@require_GET
+def oversight_page(request, admin_site):
+    towns = staff_towns(request.user)
+    town_ids = list(towns.values_list("pk", flat=True))
+    if not town_ids:
+        raise PermissionDenied
+    context = {
+        **admin_site.each_context(request),
+        "title": _("Oversight"),
+        **oversight(town_ids=town_ids),
+    }
+    return render(request, "admin/stats/oversight.html", context)
+
+
+@never_cache
+@require_GET
+def api_monthly(request):
+    if not request.user.is_authenticated:
+        return JsonResponse({"error": "authentication_required"}, status=401)
+    towns = staff_towns(request.user)
+    town = towns.filter(code=request.GET.get("town", "")).first()
+    if town is None:
+        status = 404 if not Town.objects.filter(code=request.GET.get("town", "")).exists() else 403
+        return JsonResponse({"error": "not_found" if status == 404 else "forbidden"}, status=status)
+    try:
+        month = Month.parse(request.GET.get("month", ""))
+    except ValueError:
+        return JsonResponse({"error": "bad_request", "detail": "month must be YYYY-MM"}, status=400)
+    report = monthly_report(town=town, month=month)
+    report["definitions"] = {key: str(text) for key, text in DEFINITIONS.items()}
+    report["generated_at"] = timezone.localtime().isoformat(timespec="seconds")
+    return JsonResponse(report, json_dumps_params={"ensure_ascii": False})
