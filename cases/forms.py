@@ -7,6 +7,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -34,11 +35,22 @@ def validate_id_number(value: str) -> str:
     return value
 
 
+def material_label(material) -> str:
+    details = [str(material.get_form_display())]
+    if material.copies > 1:
+        details.append(ngettext("%(n)s copy", "%(n)s copies", material.copies) % {"n": material.copies})
+    if not material.is_required:
+        details.append(str(_("if applicable")))
+    return f"{material.name}（{'，'.join(details)}）"
+
+
 class IntakeForm(forms.Form):
     applicant_name = forms.CharField(label=_("Applicant name"), max_length=50)
     applicant_id_number = forms.CharField(label=_("ID number"), max_length=20)
     applicant_phone = forms.CharField(label=_("Mobile phone"), max_length=11, validators=[mobile])
-    hamlet = forms.ModelChoiceField(label=_("Hamlet"), queryset=Hamlet.objects.none(), required=False)
+    hamlet = forms.ModelChoiceField(
+        label=_("Hamlet"), queryset=Hamlet.objects.none(), required=False, empty_label=_("— choose the hamlet —")
+    )
     materials = forms.TypedMultipleChoiceField(
         label=_("Materials brought"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -59,18 +71,12 @@ class IntakeForm(forms.Form):
         self.matter = matter
         self.village = village
         self.fields["hamlet"].queryset = Hamlet.objects.filter(village=village).order_by("name")
+        self.fields["hamlet"].label_from_instance = lambda hamlet: hamlet.name
         if matter.category == Matter.Category.DISPUTE:
             self.fields["parties"].required = True
         else:
             del self.fields["parties"]
-        self.fields["materials"].choices = [
-            (
-                m.pk,
-                f"{m.name}（{m.get_form_display()}{'，' + str(m.copies) + '份' if m.copies > 1 else ''}）"
-                + ("" if m.is_required else "（如有）"),
-            )
-            for m in matter.materials.all()
-        ]
+        self.fields["materials"].choices = [(m.pk, material_label(m)) for m in matter.materials.all()]
 
     def clean_applicant_name(self):
         name = self.cleaned_data["applicant_name"].strip()

@@ -598,6 +598,14 @@ class CaseEvent(models.Model):
     def delete(self, *args, **kwargs):
         raise PermissionError("Case history is append-only: an event cannot be deleted.")
 
+    @property
+    def from_label(self) -> str:
+        return Case.State(self.from_state).label if self.from_state in Case.State.values else self.from_state
+
+    @property
+    def to_label(self) -> str:
+        return Case.State(self.to_state).label if self.to_state in Case.State.values else self.to_state
+
     def payload(self) -> dict:
         return {
             "case": self.case_id,

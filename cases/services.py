@@ -70,7 +70,7 @@ def _now() -> dt.datetime:
 
 
 def _lock(case_id: int) -> Case:
-    return Case.objects.select_for_update().select_related("matter", "village", "town").get(pk=case_id)
+    return Case.objects.select_for_update(of=("self",)).select_related("matter", "village", "town").get(pk=case_id)
 
 
 def _check_version(case: Case, expected_version: int | None) -> None:
@@ -119,7 +119,12 @@ def _save_case(case: Case, *fields: str) -> None:
 
 
 def _active_step(case: Case) -> CaseStep:
-    step = CaseStep.objects.select_for_update().select_related("department").filter(case=case, state="active").first()
+    step = (
+        CaseStep.objects.select_for_update(of=("self",))
+        .select_related("department")
+        .filter(case=case, state="active")
+        .first()
+    )
     if step is None:
         raise CaseError(_("This case has no step being handled."))
     return step
@@ -167,7 +172,7 @@ def _activate(case: Case, step: CaseStep, now: dt.datetime, actor) -> None:
 def _advance(case: Case, done_step: CaseStep, now: dt.datetime, actor) -> None:
     """Hand the case to the next waiting step, or complete it when none is left."""
     nxt = (
-        CaseStep.objects.select_for_update()
+        CaseStep.objects.select_for_update(of=("self",))
         .select_related("department")
         .filter(case=case, order__gt=done_step.order, state__in=[CaseStep.State.PENDING, CaseStep.State.RETURNED])
         .order_by("order")
@@ -676,7 +681,7 @@ def step_return(
         _require_clerk_of_step(actor, step)
         _require_open(case)
         previous = (
-            CaseStep.objects.select_for_update()
+            CaseStep.objects.select_for_update(of=("self",))
             .filter(case=case, order__lt=step.order, state=CaseStep.State.DONE)
             .order_by("-order")
             .first()
@@ -882,7 +887,9 @@ def appointment_book(
 def _lock_appointment(appointment_id: int) -> tuple[Case, Appointment]:
     case_id = Appointment.objects.values_list("case_id", flat=True).get(pk=appointment_id)
     case = _lock(case_id)
-    appointment = Appointment.objects.select_for_update().select_related("step", "department").get(pk=appointment_id)
+    appointment = (
+        Appointment.objects.select_for_update(of=("self",)).select_related("step", "department").get(pk=appointment_id)
+    )
     return case, appointment
 
 

@@ -1,8 +1,32 @@
+from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from .models import Consultation, Hamlet, MarketDay, Town, TownStaff, Village, VillageCadre
+from .models import (
+    Consultation,
+    DutyShift,
+    Hamlet,
+    MarketDay,
+    MarketSchedule,
+    ShiftCorrection,
+    Town,
+    TownStaff,
+    Village,
+    VillageCadre,
+)
+
+
+class MarketDayForm(forms.ModelForm):
+    class Meta:
+        model = MarketDay
+        fields = ["town", "date", "source", "is_cancelled", "note"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("is_cancelled") and not (data.get("note") or "").strip():
+            raise forms.ValidationError(_("A cancelled market day needs a reason (e.g. Spring Festival)."))
+        return data
 
 
 class HamletInline(admin.TabularInline):
@@ -73,6 +97,7 @@ class TownStaffAdmin(admin.ModelAdmin):
 
 @admin.register(MarketDay)
 class MarketDayAdmin(admin.ModelAdmin):
+    form = MarketDayForm
     list_display = ("date", "town", "source", "is_cancelled", "note")
     list_filter = ("town", "source", "is_cancelled")
     date_hierarchy = "date"
@@ -85,3 +110,39 @@ class ConsultationAdmin(admin.ModelAdmin):
     search_fields = ("note",)
     date_hierarchy = "recorded_at"
     list_select_related = ("town", "village", "recorded_by")
+
+
+@admin.register(MarketSchedule)
+class MarketScheduleAdmin(admin.ModelAdmin):
+    list_display = ("town", "kind", "cycle_days", "anchor_date", "digits", "valid_from", "valid_until")
+    list_filter = ("town", "kind")
+
+
+class ShiftCorrectionInline(admin.TabularInline):
+    model = ShiftCorrection
+    extra = 0
+    can_delete = False
+    readonly_fields = (
+        "corrected_at",
+        "corrected_by",
+        "reason",
+        "old_signed_in_at",
+        "new_signed_in_at",
+        "old_signed_out_at",
+        "new_signed_out_at",
+    )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DutyShift)
+class DutyShiftAdmin(admin.ModelAdmin):
+    """Sign-ins are corrected on the roster page (with a reason, kept); here they are only read."""
+
+    list_display = ("market_day", "village", "cadre", "substitute", "signed_in_at", "signed_out_at", "is_corrected")
+    list_filter = ("market_day__town", "village", "is_corrected")
+    date_hierarchy = "market_day__date"
+    list_select_related = ("market_day", "village", "cadre", "substitute")
+    readonly_fields = ("signed_in_at", "signed_out_at", "seal_carried", "substitute", "is_corrected")
+    inlines = [ShiftCorrectionInline]

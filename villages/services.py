@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -92,9 +92,9 @@ def market_days_generate(
     with transaction.atomic():
         existing = {
             m.date: m
-            for m in MarketDay.objects.select_for_update()
+            for m in MarketDay.objects.select_for_update(of=("self",))
             .filter(town=town, date__gte=start, date__lte=until)
-            .annotate(shift_count=Count("shifts"))
+            .annotate(has_shifts=Exists(DutyShift.objects.filter(market_day=OuterRef("pk"))))
         }
         new = [MarketDay(town=town, date=day, source=MarketDay.Source.RULE) for day in sorted(wanted - existing.keys())]
         MarketDay.objects.bulk_create(new, ignore_conflicts=True)
@@ -104,7 +104,7 @@ def market_days_generate(
             if day not in wanted
             and m.source == MarketDay.Source.RULE
             and not m.is_cancelled
-            and m.shift_count == 0
+            and not m.has_shifts
             and day not in protected_dates
         ]
         MarketDay.objects.filter(pk__in=stale).delete()
@@ -133,7 +133,7 @@ def market_day_cancel(*, actor, market_day_id: int, reason: str) -> MarketDay:
     if not reason:
         raise VillageError(_("A reason is required to cancel a market day."))
     with transaction.atomic():
-        day = MarketDay.objects.select_for_update().select_related("town").get(pk=market_day_id)
+        day = MarketDay.objects.select_for_update(of=("self",)).select_related("town").get(pk=market_day_id)
         _require_office(actor, day.town)
         if day.is_cancelled:
             raise VillageError(_("This market day is already cancelled."))
@@ -223,7 +223,7 @@ def roster_fill_rotation(*, actor, town: Town, market_days: list[MarketDay]) -> 
 
 def _lock_shift(shift_id: int) -> DutyShift:
     return (
-        DutyShift.objects.select_for_update()
+        DutyShift.objects.select_for_update(of=("self",))
         .select_related("market_day", "market_day__town", "village")
         .get(pk=shift_id)
     )

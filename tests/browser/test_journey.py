@@ -31,7 +31,7 @@ ID_NUMBER = "452131195803121235"
 
 
 class Hall:
-    """Small helpers over one live server: log in, and check the page is styled and free of server errors."""
+    """Small helpers over one live server: open a page in a fresh browser context (one per desk PC or phone), log in."""
 
     def __init__(self, live_server, new_page):
         self.base = live_server.url
@@ -43,9 +43,12 @@ class Hall:
     def open(self, path: str, **context):
         page = self.new_page(**context)
         page.static_statuses = {}
-        page.on(
-            "response", lambda r: page.static_statuses.__setitem__(r.url, r.status) if "/static/" in r.url else None
-        )
+
+        def record(response):
+            if "/static/" in response.url:
+                page.static_statuses[response.url] = response.status
+
+        page.on("response", record)
         page.goto(self.url(path))
         return page
 
@@ -63,10 +66,8 @@ def assert_styled(page) -> None:
     """Bootstrap and hall.css are served under the live server (DEBUG off) and applied."""
     assert page.static_statuses, "the page loaded no static files"
     assert all(status in (200, 304) for status in page.static_statuses.values()), page.static_statuses
-    assert (
-        page.evaluate("getComputedStyle(document.querySelector('nav.navbar')).backgroundColor") == "rgb(13, 110, 253)"
-    )
-    assert "Microsoft YaHei" in page.evaluate("getComputedStyle(document.body).fontFamily")
+    assert page.evaluate("getComputedStyle(document.querySelector('nav.navbar')).display") == "flex"  # Bootstrap
+    assert "Microsoft YaHei" in page.evaluate("getComputedStyle(document.body).fontFamily")  # hall.css
 
 
 def pipeline(page) -> list[tuple[str, str]]:
@@ -107,7 +108,7 @@ def test_zhao_guoxiang_gets_his_medical_assistance_form_in_one_morning(live_serv
     desk.fill("#id_applicant_name", APPLICANT)
     desk.fill("#id_applicant_id_number", ID_NUMBER)
     desk.fill("#id_applicant_phone", MOBILE)
-    desk.select_option("#id_hamlet", label=VILLAGE + HAMLET)
+    desk.select_option("#id_hamlet", label=HAMLET)
     materials = desk.locator("input[name=materials]")
     assert materials.count() == matter.materials.count() == 5
     for i in range(materials.count()):

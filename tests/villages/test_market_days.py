@@ -353,12 +353,34 @@ def test_market_days_are_listed_in_the_admin(client_for, superuser, town):
     assert [d.date for d in response.context["cl"].result_list] == [D(2026, 2, 10)]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: MarketSchedule is not registered in the admin (issue 4: all editable)")
-def test_town_office_edits_the_schedule_rule_in_the_admin(client_for, superuser, town):
-    response = client_for(superuser).post(
+def test_town_office_edits_the_schedule_rule_in_the_admin(client_for, town_office, town):
+    response = client_for(town_office).post(
         "/admin/villages/marketschedule/add/",
-        {"town": town.pk, "kind": "solar", "digits": "1,4,7", "valid_from": "2025-01-01"},
+        {"town": town.pk, "kind": "solar", "digits": "1、4、7", "valid_from": "2025-01-01"},
     )
 
     assert response.status_code == 302
     assert MarketSchedule.objects.get(town=town).digit_set == {1, 4, 7}
+
+
+def test_admin_refuses_a_schedule_with_bad_digits(client_for, superuser, town):
+    response = client_for(superuser).post(
+        "/admin/villages/marketschedule/add/",
+        {"town": town.pk, "kind": "lunar", "digits": "1,4,17", "valid_from": "2025-01-01"},
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["digits"]
+    assert not MarketSchedule.objects.exists()
+
+
+def test_admin_refuses_to_cancel_a_market_day_without_a_reason(client_for, superuser, town):
+    day = MarketDayFactory(town=town, date=D(2026, 2, 17))
+    data = {"town": town.pk, "date": "2026-02-17", "source": "rule", "is_cancelled": "on", "note": " "}
+
+    response = client_for(superuser).post(f"/admin/villages/marketday/{day.pk}/change/", data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors()
+    day.refresh_from_db()
+    assert not day.is_cancelled

@@ -12,6 +12,7 @@ from villages.models import MarketSchedule
 from villages.schedule import rule_dates
 
 D = dt.date
+LONG_AGO = D(2000, 1, 1)
 
 
 def cycle(every: int, anchor: dt.date, *, valid_from: dt.date | None = None, valid_until=None) -> MarketSchedule:
@@ -24,11 +25,11 @@ def cycle(every: int, anchor: dt.date, *, valid_from: dt.date | None = None, val
     )
 
 
-def solar(digits: str, *, valid_from: dt.date = D(2000, 1, 1), valid_until=None) -> MarketSchedule:
+def solar(digits: str, *, valid_from: dt.date = LONG_AGO, valid_until=None) -> MarketSchedule:
     return MarketSchedule(kind=MarketSchedule.Kind.SOLAR, digits=digits, valid_from=valid_from, valid_until=valid_until)
 
 
-def lunar(digits: str, *, valid_from: dt.date = D(2000, 1, 1), valid_until=None) -> MarketSchedule:
+def lunar(digits: str, *, valid_from: dt.date = LONG_AGO, valid_until=None) -> MarketSchedule:
     return MarketSchedule(kind=MarketSchedule.Kind.LUNAR, digits=digits, valid_from=valid_from, valid_until=valid_until)
 
 

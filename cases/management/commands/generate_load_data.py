@@ -33,8 +33,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db import connection, transaction
+from django.db.models import JSONField, OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from stdnum.cn import ric
@@ -701,8 +701,54 @@ class Life:
 # --- the generator ---------------------------------------------------------------------------------------------
 
 
-def _utc(value):
-    return value.astimezone(UTC) if value is not None else None
+class _Event:
+    """A history row without the model's weight; hashed by the model's own code, so the chain is the real one."""
+
+    def __init__(self, **fields):
+        self.__dict__.update(fields)
+
+    payload = CaseEvent.payload
+    compute_hash = CaseEvent.compute_hash
+
+
+class Inserter:
+    """`bulk_create` everywhere; on PostgreSQL, COPY with ids drawn from the table's sequence (several times faster:
+    no per-value preparation in the ORM, no giant INSERT statement). Rows are dicts keyed by attname."""
+
+    def __init__(self):
+        self.copy = connection.vendor == "postgresql"
+
+    def insert(self, model, rows: list[dict]) -> list[int]:
+        if not rows:
+            return []
+        if not self.copy:
+            objects = [model(**row) for row in rows]
+            model.objects.bulk_create(objects, batch_size=1000)
+            return [obj.pk for obj in objects]
+        from psycopg.types.json import Jsonb
+
+        table = model._meta.db_table
+        fields = model._meta.concrete_fields
+        defaults = {f.attname: f.get_default() for f in fields if not f.primary_key}
+        json = {f.attname for f in fields if isinstance(f, JSONField)}
+        names = [f.attname for f in fields if not f.primary_key]
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields if not f.primary_key)
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, model._meta.pk.column, len(rows)],
+            )
+            ids = [pk for (pk,) in cursor.fetchall()]
+            copy_sql = f"COPY {quote(table)} ({quote(model._meta.pk.column)}, {columns}) FROM STDIN"
+            with cursor.cursor.copy(copy_sql) as copy:
+                for pk, row in zip(ids, rows, strict=True):
+                    values = [pk]
+                    for name in names:
+                        value = row.get(name, defaults[name])
+                        values.append(Jsonb(value) if name in json else value)
+                    copy.write_row(values)
+        return ids
 
 
 class Generator:
@@ -722,6 +768,7 @@ class Generator:
             self.hamlets[village_id].append(hamlet_id)
         self.matters = self._catalogue()
         self.people = self._people()
+        self.inserter = Inserter()
         self.village_names = {v.pk: v.name for v in self.villages}
         self.matter_names = {m.matter.pk: m.matter.name for m in self.matters}
         self.matter_weights = list(
@@ -917,125 +964,75 @@ class Generator:
 
     def write(self, plans: list[Plan], counters: dict[dt.date, int]) -> tuple[int, int]:
         """One batch, one transaction. Returns (steps, events) written."""
-        town = self.town
+        town, insert = self.town, self.inserter.insert
         touched: set[dt.date] = set()
-        cases = []
+        case_rows = []
         for plan in plans:
             day = plan.case["received_at"].astimezone(self.tz).date()
             counters[day] = counters.get(day, 0) + 1
             touched.add(day)
-            data = plan.case
-            cases.append(
-                Case(
-                    number=f"{town.code}-{day:%Y%m%d}-{counters[day]:04d}",
-                    token=secrets.token_urlsafe(24),
-                    town=town,
-                    **{
-                        **data,
-                        "received_at": _utc(data["received_at"]),
-                        "paused_at": _utc(data["paused_at"]),
-                        "expected_at": _utc(data["expected_at"]),
-                        "closed_at": _utc(data["closed_at"]),
-                    },
-                )
-            )
+            number = f"{town.code}-{day:%Y%m%d}-{counters[day]:04d}"
+            case_rows.append({**plan.case, "number": number, "token": secrets.token_urlsafe(24), "town_id": town.pk})
         with transaction.atomic():
-            Case.objects.bulk_create(cases, batch_size=2000)
-            steps = []
-            for case, plan in zip(cases, plans, strict=True):
-                for data in plan.steps:
-                    steps.append(
-                        CaseStep(
-                            case_id=case.pk,
-                            **{
-                                **data,
-                                "started_at": _utc(data["started_at"]),
-                                "due_at": _utc(data["due_at"]),
-                                "accepted_at": _utc(data["accepted_at"]),
-                                "finished_at": _utc(data["finished_at"]),
-                            },
-                        )
-                    )
-            CaseStep.objects.bulk_create(steps, batch_size=5000)
-            open_ids = [case.pk for case in cases if case.state in Case.OPEN_STATES]
+            case_ids = insert(Case, case_rows)
+            step_rows = [
+                {**step, "case_id": case_id}
+                for case_id, plan in zip(case_ids, plans, strict=True)
+                for step in plan.steps
+            ]
+            step_ids = iter(insert(CaseStep, step_rows))
+            open_ids = [pk for pk, row in zip(case_ids, case_rows, strict=True) if row["state"] in Case.OPEN_STATES]
             active = CaseStep.objects.filter(case_id=OuterRef("pk"), state=SS.ACTIVE).values("pk")[:1]
             for n in range(0, len(open_ids), 500):
                 Case.objects.filter(pk__in=open_ids[n : n + 500]).update(current_step=Subquery(active))
 
-            events, seals, appointments = [], [], []
-            position = 0
-            for case, plan in zip(cases, plans, strict=True):
-                step_ids = [s.pk for s in steps[position : position + len(plan.steps)]]
-                position += len(plan.steps)
+            events, seals, appointments, ratings, rectifications = [], [], [], [], []
+            for case_id, case, plan in zip(case_ids, case_rows, plans, strict=True):
+                steps = [next(step_ids) for _ in plan.steps]
                 prev = ""
                 for seq, (action, at, actor, index, from_state, to_state, note) in enumerate(plan.events, 1):
-                    event = CaseEvent(
-                        case_id=case.pk,
+                    event = _Event(
+                        case_id=case_id,
                         seq=seq,
-                        at=at.astimezone(UTC),
+                        at=at.astimezone(UTC),  # as it reads back from the database: the hash covers it
                         actor_id=actor[0],
                         actor_name=actor[1],
                         action=action,
-                        step_id=step_ids[index] if index is not None else None,
+                        step_id=steps[index] if index is not None else None,
                         from_state=from_state,
                         to_state=to_state,
                         note=note,
                         prev_hash=prev,
                     )
                     event.hash = prev = event.compute_hash()
-                    events.append(event)
+                    events.append(event.__dict__)
                 for index, at, actor in plan.seals:
+                    village, matter = self.village_names[case["village_id"]], self.matter_names[case["matter_id"]]
                     seals.append(
-                        SealUse(
-                            village_id=case.village_id,
-                            seal=_("%(village)s villagers' committee seal")
-                            % {"village": self.village_names[case.village_id]},
-                            case_id=case.pk,
-                            step_id=step_ids[index],
-                            used_by_id=actor[0],
-                            used_at=_utc(at),
-                            purpose=_("Village certificate for %(matter)s, case %(number)s")
-                            % {"matter": self.matter_names[case.matter_id], "number": case.number},
-                        )
+                        {
+                            "village_id": case["village_id"],
+                            "seal": _("%(village)s villagers' committee seal") % {"village": village},
+                            "case_id": case_id,
+                            "step_id": steps[index],
+                            "used_by_id": actor[0],
+                            "used_at": at,
+                            "purpose": _("Village certificate for %(matter)s, case %(number)s")
+                            % {"matter": matter, "number": case["number"]},
+                        }
                     )
-                for data in plan.appointments:
-                    data = dict(data)
-                    index = data.pop("step")
-                    appointments.append(
-                        Appointment(
-                            case_id=case.pk,
-                            step_id=step_ids[index],
-                            **{
-                                **data,
-                                "booked_at": _utc(data["booked_at"]),
-                                "confirmed_at": _utc(data["confirmed_at"]),
-                                "finished_at": _utc(data["finished_at"]),
-                            },
-                        )
-                    )
-            CaseEvent.objects.bulk_create(events, batch_size=5000)
-            SealUse.objects.bulk_create(seals, batch_size=5000)
-            Appointment.objects.bulk_create(appointments, batch_size=5000)
-            rated = [(case, plan) for case, plan in zip(cases, plans, strict=True) if plan.rating]
-            ratings = [
-                Rating(case_id=case.pk, **{**plan.rating, "rated_at": _utc(plan.rating["rated_at"])})
-                for case, plan in rated
-            ]
-            Rating.objects.bulk_create(ratings, batch_size=5000)
-            Rectification.objects.bulk_create(
-                [
-                    Rectification(
-                        rating_id=rating.pk,
-                        **{
-                            **plan.rectification,
-                            **{k: _utc(plan.rectification.get(k)) for k in ("opened_at", "due_at", "callback_at")},
-                            "done_at": _utc(plan.rectification.get("done_at")),
-                        },
-                    )
-                    for rating, (_case, plan) in zip(ratings, rated, strict=True)
-                    if plan.rectification
-                ],
-                batch_size=5000,
+                for appointment in plan.appointments:
+                    row = {key: value for key, value in appointment.items() if key != "step"}
+                    appointments.append({**row, "case_id": case_id, "step_id": steps[appointment["step"]]})
+                if plan.rating:
+                    ratings.append({**plan.rating, "case_id": case_id})
+                    rectifications.append(plan.rectification)
+            insert(CaseEvent, events)
+            insert(SealUse, seals)
+            insert(Appointment, appointments)
+            rating_ids = insert(Rating, ratings)
+            insert(
+                Rectification,
+                [{**row, "rating_id": pk} for pk, row in zip(rating_ids, rectifications, strict=True) if row],
             )
             CaseCounter.objects.bulk_create(
                 [CaseCounter(town=town, date=day, last=counters[day]) for day in sorted(touched)],
@@ -1043,7 +1040,7 @@ class Generator:
                 unique_fields=["town", "date"],
                 update_fields=["last"],
             )
-        return len(steps), len(events)
+        return len(step_rows), len(events)
 
     def consultations(self, count: int, batch: int) -> None:
         rng = self.rng
@@ -1056,18 +1053,17 @@ class Generator:
                 )
                 who = self.people.cadre(rng, village.pk) if village else rng.choice(self.people.office)
                 rows.append(
-                    Consultation(
-                        town=self.town,
-                        village=village,
-                        topic=rng.choices(topics, weights=weights)[0],
-                        people=rng.choices((1, 2, 3, 4, 6), weights=(80, 12, 5, 2, 1))[0],
-                        note="",
-                        recorded_at=moment.astimezone(UTC),
-                        recorded_by_id=who[0],
-                    )
+                    {
+                        "town_id": self.town.pk,
+                        "village_id": village.pk if village else None,
+                        "topic": rng.choices(topics, weights=weights)[0],
+                        "people": rng.choices((1, 2, 3, 4, 6), weights=(80, 12, 5, 2, 1))[0],
+                        "recorded_at": moment,
+                        "recorded_by_id": who[0],
+                    }
                 )
             with transaction.atomic():
-                Consultation.objects.bulk_create(rows, batch_size=5000)
+                self.inserter.insert(Consultation, rows)
 
 
 def _accumulate(values):

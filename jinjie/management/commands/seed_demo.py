@@ -889,10 +889,10 @@ def seed_cases(town: Town) -> int:
         step_complete(actor=users[clerk], case_id=case.pk, outcome=outcome)
 
     made = []
-    c = intake("dianbiao-anzhuang", "cadre_aile", "爱乐村", "谷岭屯", "黄必刘", "451425198203154212", "13877100001")
+    c = intake("dianbiao-anzhuang", "cadre_aile", "爱乐村", "谷岭屯", "黄必刘", "452131198203154213", "13877100001")
     stamp(c, "cadre_aile")
     made.append(c)
-    c = intake("yiliao-jiuzhu", "cadre_yinyong", "印勇村", "那显屯", "赵国向", "451425196507082310", "13877100002")
+    c = intake("yiliao-jiuzhu", "cadre_yinyong", "印勇村", "那显屯", "赵国向", "45213119650708231X", "13877100002")
     stamp(c, "cadre_yinyong")
     complete(c, "clerk_minzheng", "家庭困难属实，同意医疗救助")
     complete(c, "clerk_dangzheng", "已审批登记")
@@ -903,13 +903,13 @@ def seed_cases(town: Town) -> int:
         "高州村",
         None,
         "农秀英",
-        "451425197911230628",
+        "452131197911230622",
         "13877100003",
         complete=False,
         awaiting=True,
     )
     made.append(c)
-    c = intake("linshi-jiuzhu", "cadre_aile", "爱乐村", None, "黄月娥", "451425198806120047", "13877100004")
+    c = intake("linshi-jiuzhu", "cadre_aile", "爱乐村", None, "黄月娥", "452131198806120047", "13877100004")
     stamp(c, "cadre_aile")
     complete(c, "clerk_minzheng", "发放临时救助金 1000 元")
     made.append(c)

@@ -1,0 +1,365 @@
+"""`manage.py bench [--sizes 10000,200000]` (`make bench`): page timings as the case load grows, on PostgreSQL.
+
+For each size the database is topped up with `generate_load_data`, analysed, and then every page in `page_specs()`
+is requested in-process through Django's test client (logged in as the role that uses it): the number of queries,
+then the median and 95th percentile of the server time over `--requests` requests after `--warmup` warm-ups.
+
+Target (issue 3, point 13): at the largest size every page's median is under its target (50 ms) and no more than
+1.5 times its median at the smallest size. `--strict` makes a miss exit non-zero.
+
+To measure another page (the monthly statistics of issue 5, say), add a `Page` to `page_specs()`.
+"""
+
+import json
+import math
+import random
+import statistics
+import time
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.db.models import Count
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cases.models import Case, CaseEvent, CaseStep
+from departments.models import Department, DepartmentMember
+from villages.models import Town, TownStaff, Village, VillageCadre
+
+from .generate_load_data import DEMO_TOWN_CODE
+
+TARGET_MS = 50.0
+MAX_RATIO = 1.5
+SAMPLE_CASES = 20
+
+
+@dataclass(frozen=True)
+class Request:
+    path: str
+    method: str = "get"
+    data: dict | None = None
+    expect: int = 200
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page to time: who asks (None: the public), the requests to cycle through, and its target."""
+
+    name: str
+    user: object | None
+    requests: list[Request]
+    target_ms: float = TARGET_MS
+    max_ratio: float = MAX_RATIO
+
+
+@dataclass
+class Context:
+    """What the page specs need, found once per size: the town, a user of each role, sample cases."""
+
+    town: Town
+    cadre: object
+    village: Village
+    clerk: object
+    department: Department
+    office: object
+    cases: list[Case] = field(default_factory=list)
+
+
+def page_specs(ctx: Context) -> list[Page]:
+    """The pages measured. Extend here: e.g. issue 5's statistics page,
+    `Page("stats", ctx.office, [Request(reverse("admin:stats") + "?month=2026-10")], target_ms=1000)`."""
+    return [
+        Page("desk", ctx.cadre, [Request(reverse("cases:desk"))]),
+        Page("queue", ctx.clerk, [Request(reverse("cases:queue"))]),
+        Page(
+            "case detail",
+            ctx.office,
+            [Request(reverse("cases:detail", kwargs={"number": c.number})) for c in ctx.cases],
+        ),
+        Page(
+            "public /t/",
+            None,
+            [Request(reverse("cases:public_token", kwargs={"token": c.token})) for c in ctx.cases],
+        ),
+        Page(
+            "track POST",
+            None,
+            [
+                Request(
+                    reverse("cases:track"),
+                    method="post",
+                    data={"number": c.number, "phone4": c.applicant_phone[-4:]},
+                    expect=302,
+                )
+                for c in ctx.cases
+            ],
+        ),
+        Page(
+            "api case",
+            None,
+            [
+                Request(reverse("cases:api_case", kwargs={"number": c.number}) + f"?phone4={c.applicant_phone[-4:]}")
+                for c in ctx.cases
+            ],
+        ),
+    ]
+
+
+@dataclass
+class Result:
+    page: str
+    queries: tuple[int, int]
+    median_ms: float
+    p95_ms: float
+    error: str = ""
+    target_ms: float = TARGET_MS
+    max_ratio: float = MAX_RATIO
+
+    @property
+    def queries_label(self) -> str:
+        low, high = self.queries
+        return str(low) if low == high else f"{low}–{high}"
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(math.ceil(share * len(ordered)) - 1, 0)]
+
+
+class Command(BaseCommand):
+    help = "Time the desk, queue, one-stop and tracking pages at growing case counts (PostgreSQL)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--sizes", default="10000,200000", help="Case counts to measure at, e.g. 10000,200000.")
+        parser.add_argument("--requests", type=int, default=30, help="Timed requests per page.")
+        parser.add_argument("--warmup", type=int, default=3, help="Untimed requests per page first.")
+        parser.add_argument("--years", type=float, default=4, help="Passed to generate_load_data.")
+        parser.add_argument("--seed", type=int, default=1, help="Passed to generate_load_data and the case sample.")
+        parser.add_argument("--pages", default="", help="Only these pages (comma-separated names).")
+        parser.add_argument("--no-generate", action="store_true", help="Measure the database as it is.")
+        parser.add_argument("--json", dest="json_path", help="Also write the figures to this file.")
+        parser.add_argument("--strict", action="store_true", help="Exit non-zero if a page misses its target.")
+        parser.add_argument("--allow-sqlite", action="store_true", help="Run on a database other than PostgreSQL.")
+
+    def handle(self, *args, **options):
+        if connection.vendor != "postgresql" and not options["allow_sqlite"]:
+            raise CommandError(
+                "bench is meant for PostgreSQL (set DATABASE_URL=postgres://…); pass --allow-sqlite to run anyway."
+            )
+        try:
+            sizes = sorted({int(s) for s in options["sizes"].split(",") if s.strip()})
+        except ValueError:
+            raise CommandError("--sizes takes comma-separated case counts, e.g. 10000,200000.") from None
+        if not sizes or options["requests"] < 1:
+            raise CommandError("Give at least one size and one request.")
+        call_command("createcachetable")
+        measured: dict[int, dict[str, Result]] = {}
+        meta: dict[int, dict] = {}
+        for size in sizes:
+            meta_row = {}
+            if not options["no_generate"]:
+                started = time.monotonic()
+                call_command("generate_load_data", cases=size, years=options["years"], seed=options["seed"])
+                meta_row["generate_s"] = round(time.monotonic() - started, 1)
+            if connection.vendor == "postgresql":
+                started = time.monotonic()
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
+                meta_row["analyze_s"] = round(time.monotonic() - started, 1)
+            ctx = self.context(options["seed"])
+            count = Case.objects.filter(town=ctx.town).count()
+            if count > size:
+                self.stdout.write(self.style.WARNING(f"The town already has {count} cases, more than {size}."))
+            meta_row.update(
+                cases=count,
+                steps=CaseStep.objects.filter(case__town=ctx.town).count(),
+                events=CaseEvent.objects.count(),
+                open_cases=Case.objects.filter(town=ctx.town, state__in=Case.OPEN_STATES).count(),
+            )
+            meta[size] = meta_row
+            measured[size] = self.measure(ctx, options)
+            self.print_table(size, ctx, meta_row, measured[size])
+        failed = self.print_verdict(sizes, measured)
+        if options["json_path"]:
+            with open(options["json_path"], "w", encoding="utf-8") as out:
+                json.dump(
+                    {
+                        str(size): {"meta": meta[size], "pages": {n: r.__dict__ for n, r in measured[size].items()}}
+                        for size in sizes
+                    },
+                    out,
+                    ensure_ascii=False,
+                    indent=2,
+                )
+        if failed and options["strict"]:
+            raise CommandError(f"{len(failed)} page(s) missed the target: {', '.join(failed)}.")
+
+    # --- who and what ---------------------------------------------------------------------------------------------
+
+    def context(self, seed: int) -> Context:
+        town = Town.objects.filter(code=DEMO_TOWN_CODE).first() or Town.objects.order_by("code").first()
+        if town is None:
+            raise CommandError("No town: run seed_demo or generate_load_data first.")
+        # Busiest over all time, so the same village and desk are measured at every size.
+        village = (
+            Village.objects.filter(town=town, cadres__is_active=True)
+            .annotate(n=Count("cases", distinct=True))
+            .order_by("-n", "desk_order")
+            .first()
+        )
+        department = (
+            Department.objects.filter(town=town, members__role=DepartmentMember.Role.CLERK, members__is_active=True)
+            .annotate(n=Count("case_steps", distinct=True))
+            .order_by("-n", "desk_order")
+            .first()
+        )
+        office = TownStaff.objects.filter(town=town, role=TownStaff.Role.OFFICE, is_active=True).first()
+        if village is None or department is None or office is None:
+            raise CommandError("The town needs a village cadre, a department clerk and a town office user.")
+        cadre = VillageCadre.objects.filter(village=village, is_active=True).select_related("user").first().user
+        clerk = (
+            DepartmentMember.objects.filter(department=department, role=DepartmentMember.Role.CLERK, is_active=True)
+            .select_related("user")
+            .first()
+            .user
+        )
+        # The same share of open and closed cases at every size; a fixed seed so runs compare.
+        rng = random.Random(seed)
+        cases = []
+        for states in (Case.OPEN_STATES, Case.CLOSED_STATES):
+            ids = list(Case.objects.filter(town=town, state__in=states).order_by("pk").values_list("pk", flat=True))
+            cases += rng.sample(ids, min(len(ids), SAMPLE_CASES // 2))
+        return Context(
+            town=town,
+            cadre=cadre,
+            village=village,
+            clerk=clerk,
+            department=department,
+            office=office.user,
+            cases=list(Case.objects.filter(pk__in=cases).order_by("pk")),
+        )
+
+    # --- measuring --------------------------------------------------------------------------------------------
+
+    def measure(self, ctx: Context, options) -> dict[str, Result]:
+        wanted = {name.strip() for name in options["pages"].split(",") if name.strip()}
+        results = {}
+        # Plain static files (no collectstatic manifest needed), and the test client's host allowed.
+        with override_settings(
+            ALLOWED_HOSTS=["testserver"],
+            DEBUG=False,
+            STORAGES={
+                "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+                "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+            },
+        ):
+            for page in page_specs(ctx):
+                if wanted and page.name not in wanted:
+                    continue
+                if not page.requests:
+                    results[page.name] = Result(page.name, (0, 0), math.nan, math.nan, "no requests (no cases?)")
+                    results[page.name].target_ms, results[page.name].max_ratio = page.target_ms, page.max_ratio
+                    continue
+                results[page.name] = self.measure_page(page, options["warmup"], options["requests"])
+                self.stdout.write(f"  measured {page.name}")
+        return results
+
+    def measure_page(self, page: Page, warmup: int, count: int) -> Result:
+        client = Client()
+        if page.user is not None:
+            client.force_login(page.user)
+
+        def send(request: Request):
+            # Correct answers only, and a clean throttle: the bench must never trip the guess limit.
+            call = client.post if request.method == "post" else client.get
+            return call(request.path, data=request.data, secure=True)
+
+        cache.clear()
+        for i in range(warmup):
+            send(page.requests[i % len(page.requests)])
+        queries = []
+        for request in page.requests:
+            with CaptureQueriesContext(connection) as captured:
+                response = send(request)
+            if response.status_code != request.expect:
+                error = f"{request.method.upper()} {request.path} → {response.status_code}, expected {request.expect}"
+                return Result(
+                    page.name, (len(captured), len(captured)), math.nan, math.nan, error, page.target_ms, page.max_ratio
+                )
+            queries.append(len(captured))
+        timings = []
+        for i in range(count):
+            request = page.requests[i % len(page.requests)]
+            started = time.perf_counter()
+            send(request)
+            timings.append((time.perf_counter() - started) * 1000)
+        return Result(
+            page.name,
+            (min(queries), max(queries)),
+            statistics.median(timings),
+            percentile(timings, 0.95),
+            target_ms=page.target_ms,
+            max_ratio=page.max_ratio,
+        )
+
+    # --- reporting ----------------------------------------------------------------------------------------------
+
+    def print_table(self, size: int, ctx: Context, meta: dict, results: dict[str, Result]) -> None:
+        self.stdout.write("")
+        self.stdout.write(
+            self.style.MIGRATE_HEADING(
+                f"{size:,} cases — {meta['cases']:,} in {ctx.town.name}, {meta['open_cases']:,} open, "
+                f"{meta['steps']:,} steps, {meta['events']:,} events"
+                + (f"; generated in {meta['generate_s']} s" if "generate_s" in meta else "")
+            )
+        )
+        self.stdout.write(
+            f"  desk: {ctx.cadre.get_full_name()} ({ctx.village.name}) · queue: {ctx.clerk.get_full_name()} "
+            f"({ctx.department.name}) · case detail: {ctx.office.get_full_name()} over {len(ctx.cases)} cases"
+        )
+        self.stdout.write(f"  {'page':<14} {'queries':>8} {'median ms':>10} {'p95 ms':>8}")
+        for result in results.values():
+            line = f"  {result.page:<14} {result.queries_label:>8} {result.median_ms:>10.1f} {result.p95_ms:>8.1f}"
+            self.stdout.write(line + (f"  ERROR {result.error}" if result.error else ""))
+
+    def print_verdict(self, sizes: list[int], measured: dict[int, dict[str, Result]]) -> list[str]:
+        """Largest size against its target and against the smallest size. Returns the pages that missed."""
+        small, large = sizes[0], sizes[-1]
+        self.stdout.write("")
+        self.stdout.write(
+            self.style.MIGRATE_HEADING(
+                f"Verdict: median at {large:,} cases under the target (default {TARGET_MS:.0f} ms) "
+                f"and at most {MAX_RATIO}× the median at {small:,}"
+            )
+        )
+        a, b = _short(small), _short(large)
+        self.stdout.write(f"  {'page':<14} {'q ' + a:>8} {'q ' + b:>8} {'med ' + a:>10} {'med ' + b:>10} {'ratio':>6}")
+        failed = []
+        for name, result in measured[large].items():
+            before = measured[small].get(name)
+            ratio = result.median_ms / before.median_ms if before and before.median_ms else math.nan
+            reasons = []
+            if result.error or (before and before.error):
+                reasons.append("error")
+            else:
+                if not result.median_ms <= result.target_ms:
+                    reasons.append(f"median > {result.target_ms:.0f} ms")
+                if large != small and not ratio <= result.max_ratio:
+                    reasons.append(f"ratio > {result.max_ratio}")
+            self.stdout.write(
+                f"  {name:<14} {before.queries_label if before else '-':>8} {result.queries_label:>8} "
+                f"{before.median_ms if before else math.nan:>10.1f} {result.median_ms:>10.1f} {ratio:>6.2f}  "
+                + (self.style.ERROR("FAIL (" + "; ".join(reasons) + ")") if reasons else self.style.SUCCESS("PASS"))
+            )
+            if reasons:
+                failed.append(name)
+        return failed
+
+
+def _short(size: int) -> str:
+    return f"{size // 1000}k" if size >= 1000 and size % 1000 == 0 else str(size)

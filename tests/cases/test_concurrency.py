@@ -1,0 +1,153 @@
+"""Safe transitions under real concurrency (issue 3, points 2 and 11). PostgreSQL only: SQLite serialises every
+writer on one file lock, so it can neither show the race nor the row locks that prevent it."""
+
+import datetime as dt
+import threading
+import uuid
+from collections.abc import Callable
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from cases import services
+from cases.models import Case, CaseCounter, CaseEvent, CaseStep, SealUse
+from departments.models import DepartmentMember
+from tests.factories import (
+    APPLICANT_ID,
+    APPLICANT_PHONE,
+    DepartmentMemberFactory,
+    VillageCadreFactory,
+    open_case,
+    reload,
+    stamp,
+)
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL row locks (set DATABASE_URL=postgres://…); SQLite serialises all writers",
+    ),
+]
+
+TIMEOUT = 30
+
+
+def run_together(workers: list[Callable[[], object]]) -> list[tuple[str, object]]:
+    """Start every worker at the same moment, each in its own thread with its own connection.
+
+    Returns ("ok", result) or ("error", exception) per worker, in order.
+    """
+    barrier = threading.Barrier(len(workers), timeout=TIMEOUT)
+    results: list[tuple[str, object] | None] = [None] * len(workers)
+
+    def run(index: int, work: Callable[[], object]) -> None:
+        try:
+            barrier.wait()
+            results[index] = ("ok", work())
+        except Exception as error:  # noqa: BLE001 — the test inspects what each thread got
+            results[index] = ("error", error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, work)) for i, work in enumerate(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(TIMEOUT)
+    assert not any(thread.is_alive() for thread in threads), "a worker hung (lock never released?)"
+    return results  # type: ignore[return-value]
+
+
+@pytest.fixture
+def second_clerk(department):
+    return DepartmentMemberFactory(department=department, role=DepartmentMember.Role.CLERK).user
+
+
+@pytest.fixture
+def at_desk(cadre, village, referral_matter):
+    case = open_case(actor=cadre, matter=referral_matter, village=village)
+    stamp(case, cadre)
+    return reload(case)
+
+
+@pytest.mark.parametrize("page", ["version_and_step", "step_only"])
+def test_two_clerks_completing_the_same_step_at_once_complete_it_once(at_desk, clerk, second_clerk, page):
+    step_id, version = at_desk.current_step_id, at_desk.version
+    extra = {"step_id": step_id, "expected_version": version} if page == "version_and_step" else {"step_id": step_id}
+
+    def complete_as(user):
+        return lambda: services.step_complete(actor=user, case_id=at_desk.pk, outcome=f"{user.pk} 同意", **extra)
+
+    results = run_together([complete_as(clerk), complete_as(second_clerk)])
+
+    kinds = sorted(kind for kind, _ in results)
+    assert kinds == ["error", "ok"], results
+    error = next(value for kind, value in results if kind == "error")
+    assert isinstance(error, services.CaseError), repr(error)
+    assert CaseEvent.objects.filter(case=at_desk, action=CaseEvent.Action.STEP_DONE).count() == 1
+    assert CaseEvent.objects.filter(case=at_desk, action=CaseEvent.Action.STEP_STARTED).count() == 2
+    step = CaseStep.objects.get(pk=step_id)
+    assert step.state == CaseStep.State.DONE
+    case = reload(at_desk)
+    assert case.version == version + 1
+    assert case.steps.filter(state=CaseStep.State.ACTIVE).count() == 1
+    seqs = list(CaseEvent.objects.filter(case=at_desk).order_by("seq").values_list("seq", flat=True))
+    assert seqs == list(range(1, len(seqs) + 1))
+
+
+def test_two_cadres_stamping_at_once_use_the_seal_once(cadre, village, referral_matter):
+    second_cadre = VillageCadreFactory(village=village).user
+    case = open_case(actor=cadre, matter=referral_matter, village=village)
+
+    results = run_together(
+        [
+            lambda user=user: services.case_stamp(actor=user, case_id=case.pk, seal_confirmed=True)
+            for user in (cadre, second_cadre)
+        ]
+    )
+
+    assert sorted(kind for kind, _ in results) == ["error", "ok"], results
+    assert SealUse.objects.filter(case=case).count() == 1
+    assert CaseEvent.objects.filter(case=case, action=CaseEvent.Action.STAMPED).count() == 1
+
+
+def test_parallel_intakes_get_consecutive_numbers_without_gaps(cadre, village, referral_matter):
+    moment = timezone.make_aware(dt.datetime(2026, 3, 2, 9, 5))
+    with mock.patch("cases.services._now", return_value=moment):
+        results = run_together(
+            [lambda: open_case(actor=cadre, matter=referral_matter, village=village) for _ in range(8)]
+        )
+
+    assert [kind for kind, _ in results] == ["ok"] * 8, results
+    numbers = sorted(Case.objects.values_list("number", flat=True))
+    assert numbers == [f"451425102-20260302-{n:04d}" for n in range(1, 9)]
+    assert CaseCounter.objects.get(date=dt.date(2026, 3, 2)).last == 8
+
+
+def test_the_same_intake_form_submitted_twice_at_once_opens_one_case(cadre, village, referral_matter):
+    key = uuid.uuid4()
+    materials = list(referral_matter.materials.values_list("pk", flat=True))
+
+    def submit():
+        return services.case_intake(
+            actor=cadre,
+            matter=referral_matter,
+            village=village,
+            applicant=services.Applicant(name="赵国向", id_number=APPLICANT_ID, phone=APPLICANT_PHONE),
+            received_material_ids=materials,
+            intake_key=key,
+        )
+
+    results = run_together([submit, submit])
+
+    assert Case.objects.count() == 1
+    case = Case.objects.get()
+    outcomes = sorted((kind, type(value).__name__) for kind, value in results)
+    assert outcomes == [("error", "DuplicateIntake"), ("ok", "Case")], results
+    duplicate = next(value for kind, value in results if kind == "error")
+    assert duplicate.case.pk == case.pk
+    assert CaseEvent.objects.filter(action=CaseEvent.Action.RECEIVED).count() == 1
