@@ -26,6 +26,12 @@ class MarketDayForm(forms.ModelForm):
         data = super().clean()
         if data.get("is_cancelled") and not (data.get("note") or "").strip():
             raise forms.ValidationError(_("A cancelled market day needs a reason (e.g. Spring Festival)."))
+        if (
+            data.get("is_cancelled")
+            and self.instance.pk
+            and self.instance.shifts.filter(signed_in_at__isnull=False).exists()
+        ):
+            raise forms.ValidationError(_("Cadres have already signed in on this day; it cannot be cancelled."))
         return data
 
 

@@ -1,4 +1,5 @@
 import datetime
+import re
 
 from django.conf import settings
 from django.db import models
@@ -225,7 +226,7 @@ class MarketSchedule(models.Model):
         ordering = ["town", "valid_from"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind="cycle", cycle_days__gte=1, anchor_date__isnull=False)
+                condition=Q(kind="cycle", cycle_days__isnull=False, cycle_days__gte=1, anchor_date__isnull=False)
                 | (Q(kind__in=["solar", "lunar"]) & ~Q(digits="")),
                 name="schedule_rule_complete",
             ),
@@ -245,8 +246,12 @@ class MarketSchedule(models.Model):
         return f"{self.town}: {self.get_kind_display()} {self.digits}"
 
     @property
+    def digit_parts(self) -> list[str]:
+        return [part.strip() for part in re.split(r"[,，、]", self.digits) if part.strip()]
+
+    @property
     def digit_set(self) -> set[int]:
-        return {int(d) for d in self.digits.replace("、", ",").replace("，", ",").split(",") if d.strip().isdigit()}
+        return {int(part) for part in self.digit_parts if part.isdigit()}
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
@@ -255,8 +260,8 @@ class MarketSchedule(models.Model):
             if not self.cycle_days or not self.anchor_date:
                 raise ValidationError(_("A cycle needs its length in days and an anchor date."))
         else:
-            digits = self.digit_set
-            if not digits or any(d > 9 for d in digits):
+            parts = self.digit_parts
+            if not parts or any(len(part) != 1 or not part.isdigit() for part in parts):
                 raise ValidationError({"digits": _("Give digits 0–9 separated by commas, e.g. 1,4,7.")})
 
 
@@ -326,7 +331,8 @@ class DutyShift(models.Model):
         day = self.market_day.date
         if self.signed_in_at is None:
             return self.Attendance.ABSENT if timezone.localdate(now) > day else self.Attendance.UPCOMING
-        sign_in = timezone.localtime(self.signed_in_at).time()
+        # Judged to the whole second, as shown: 09:00:00.4 reads 09:00:00 and is on time.
+        sign_in = timezone.localtime(self.signed_in_at).time().replace(microsecond=0)
         late = sign_in > town.sign_in_by
         if self.signed_out_at is None:
             if timezone.localdate(now) > day:
@@ -334,7 +340,7 @@ class DutyShift(models.Model):
             else:
                 return self.Attendance.LATE if late else self.Attendance.ON_DUTY
         else:
-            early = timezone.localtime(self.signed_out_at).time() < town.sign_out_from
+            early = timezone.localtime(self.signed_out_at).time().replace(microsecond=0) < town.sign_out_from
         if late and early:
             return self.Attendance.LATE_EARLY
         if late:

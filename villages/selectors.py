@@ -98,9 +98,11 @@ def attendance_by_village(*, town, start: dt.date, end: dt.date, now=None) -> li
     today = timezone.localdate(now)
     tz = timezone.get_current_timezone()
     signed_in = Q(signed_in_at__isnull=False)
-    late = signed_in & Q(in_time__gt=town.sign_in_by)
+    # Whole seconds, like DutyShift.attendance: late from sign_in_by + 1 s.
+    late_from = (dt.datetime.combine(dt.date.min, town.sign_in_by) + dt.timedelta(seconds=1)).time()
+    late = signed_in & Q(in_time__gte=late_from)
     early = signed_in & (Q(out_time__lt=town.sign_out_from) | Q(signed_out_at__isnull=True, market_day__date__lt=today))
-    on_time = signed_in & Q(signed_out_at__isnull=False, in_time__lte=town.sign_in_by, out_time__gte=town.sign_out_from)
+    on_time = signed_in & Q(signed_out_at__isnull=False, in_time__lt=late_from, out_time__gte=town.sign_out_from)
     counts = {
         row.pop("village_id"): row
         for row in DutyShift.objects.filter(

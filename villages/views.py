@@ -47,8 +47,11 @@ def roster_save(request):
             key = f"s_{cell['day'].pk}_{village.pk}"
             if key not in request.POST or cell["day"].is_cancelled:
                 continue
-            value = request.POST[key]
-            cadre = users.get(int(value)) if value.isdigit() else None
+            value = request.POST[key].strip()
+            if value and (not value.isdigit() or int(value) not in users):
+                errors.append(f"{cell['day'].date:%m-%d} {village.name}：{_('Choose one of the village’s cadres.')}")
+                continue
+            cadre = users[int(value)] if value else None
             current = cell["shift"].cadre_id if cell["shift"] else None
             if (cadre.pk if cadre else None) == current:
                 continue

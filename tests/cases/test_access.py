@@ -468,3 +468,31 @@ def test_desk_lists_only_the_cadres_village(client_for, cadre, other_cadre, case
     assert cases["own_village"].number in desk
     for name in ("other_village", "reached", "pending", "appointment"):
         assert cases[name].number not in desk
+
+
+def test_queue_lists_oldest_first_marks_overdue_and_stops_the_clock_while_awaiting(
+    client_for, cadre, clerk, village, referral_matter
+):
+    from unittest import mock
+
+    def opened_at(when: dt.datetime):
+        with mock.patch("cases.services._now", return_value=when):
+            case = open_case(actor=cadre, matter=referral_matter, village=village)
+            stamp(case, cadre)
+        return case
+
+    now = timezone.now()
+    late = opened_at(now - dt.timedelta(days=20))
+    late_awaiting = opened_at(now - dt.timedelta(days=15))
+    fresh = opened_at(now)
+    services.case_request_materials(actor=clerk, case_id=late_awaiting.pk, missing="诊断证明")
+    client = client_for(clerk)
+
+    everything = client.get("/queue/")
+    overdue_only = client.get("/queue/?overdue=1")
+
+    assert [s.case_id for s in everything.context["page"]] == [late.pk, late_awaiting.pk, fresh.pk]
+    assert [s.overdue for s in everything.context["page"]] == [True, False, False]
+    assert [s.case_id for s in overdue_only.context["page"]] == [late.pk]
+    counts = everything.context["counts"]
+    assert (counts["total"], counts["overdue"], counts["awaiting"], counts["not_accepted"]) == (3, 1, 1, 3)

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 
 from cases import services
-from cases.models import Case, Holiday, Rating, Rectification
+from cases.models import Case, Holiday, Matter, Rating, Rectification
 from cases.statistics import Month, monthly_report
 from tests.factories import (
     DepartmentFactory,
@@ -18,6 +18,7 @@ from tests.factories import (
     complete,
     open_case,
     reload,
+    route_matter,
     stamp,
 )
 from tests.stats.conftest import local, mar
@@ -298,6 +299,11 @@ def test_desk_rating_without_a_user_is_refused(finished):
     assert not Rating.objects.exists()
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: services._may_record_rating accepts any active member of a department on the route, county "
+    "officers included, though presenters.may_record_rating only offers the form to clerks",
+)
 def test_county_officer_who_did_the_appointment_may_not_record_the_rating(
     clock, client_for, cadre, clerk, other_clerk, county_officer, village, appointment_matter
 ):
@@ -316,6 +322,10 @@ def test_county_officer_who_did_the_appointment_may_not_record_the_rating(
     assert not Rating.objects.filter(case=case).exists(), _messages(response)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: services._may_record_rating also counts route steps still pending (never reached by the case)",
+)
 def test_clerk_of_a_desk_the_case_never_reached_may_not_record_the_rating(rejected_at_village, clerk):
     """民政办 is on the route, but the case was rejected at the village before it got there."""
     with pytest.raises(services.CaseError):
@@ -524,3 +534,42 @@ def test_page_answer_without_the_follow_up_call_saves_nothing(client_for, two_re
 
     assert response.status_code == 302
     assert Rectification.objects.get(pk=theirs.pk).done_at is None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: after a county step booked by the village desk, the rectification goes to the county department, "
+    "which has no clerks: nobody can answer it (services.rating_submit should leave it to the village)",
+)
+def test_bad_rating_after_a_county_step_booked_by_the_village_can_be_answered(
+    clock, town, village, cadre, county_department, county_officer
+):
+    """Village certificate, then the county comes to the hall, booked by the cadre (no town desk on the route)."""
+    matter = route_matter(
+        town=town,
+        departments=[],
+        county_mode=Matter.CountyMode.APPOINTMENT,
+        county_department=county_department,
+        code="village-county",
+    )
+    case = open_case(actor=cadre, matter=matter, village=village)
+    stamp(case, cadre)
+    appointment = services.appointment_book(
+        actor=cadre, case_id=case.pk, date=dt.date(2026, 3, 12), time=dt.time(9, 30), place="镇政务服务大厅"
+    )
+    services.appointment_done(actor=county_officer, appointment_id=appointment.pk, outcome="已现场办理")
+    services.rating_submit(case_id=case.pk, level=Rating.Level.VERY_DISSATISFIED, channel="qr")
+    rectification = Rectification.objects.get(rating__case=case)
+
+    answered = []
+    for user in (cadre, county_officer):
+        try:
+            services.rectification_answer(
+                actor=user, rectification_id=rectification.pk, action_taken="已整改", callback_note="已回访"
+            )
+        except services.CaseError:
+            continue
+        answered.append(user)
+
+    assert answered == [cadre]
+    assert (rectification.department, rectification.village) == (None, village)

@@ -212,10 +212,6 @@ def test_saving_refuses_a_cadre_of_another_village(client_for, town_office, days
     assert assigned(days[1], village) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: roster_save reads a user id outside the town as an empty choice and clears the desk",
-)
 def test_saving_refuses_a_user_who_is_no_cadre_of_the_town(client_for, town_office, days, village, cadre):
     DutyShiftFactory(market_day=days[0], village=village, cadre=cadre)
     stranger = UserFactory()

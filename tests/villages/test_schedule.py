@@ -192,10 +192,6 @@ def test_clean_refuses_digits_that_are_not_single_digits(digits):
     assert "digits" in refused.value.message_dict
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: digit_set silently drops parts that are not digits, so '1,4,7x' is saved as 1,4 and the 7th is lost",
-)
 def test_clean_refuses_digits_with_a_stray_character():
     with pytest.raises(ValidationError):
         solar("1,4,7x").clean()
@@ -225,10 +221,6 @@ def test_clean_refuses_an_incomplete_cycle(every, anchor):
         pytest.param(
             {"cycle_days": None},
             id="cycle-without-length",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bug: NULL >= 1 is unknown, and a CHECK passes on unknown; needs cycle_days__isnull=False",
-            ),
         ),
         pytest.param({"anchor_date": None}, id="cycle-without-anchor"),
         pytest.param({"cycle_days": 0}, id="cycle-of-zero-days"),
