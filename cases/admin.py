@@ -142,11 +142,15 @@ class CaseAdmin(ReadOnlyAdmin):
 
 @admin.register(CaseEvent)
 class CaseEventAdmin(ReadOnlyAdmin):
-    list_display = ("case", "seq", "at", "actor_name", "action", "from_state", "to_state")
+    list_display = ("case", "seq", "at", "actor_name", "action", "state_change")
     list_filter = ("action",)
     search_fields = ("case__number", "actor_name")
     list_select_related = ("case", "case__matter")
     show_full_result_count = False
+
+    @admin.display(description=_("state"))
+    def state_change(self, obj):
+        return obj.from_label if obj.from_state == obj.to_state else f"{obj.from_label} → {obj.to_label}"
 
 
 @admin.register(SealUse)

@@ -196,11 +196,13 @@ class Holiday(models.Model):
 class CaseCounter(models.Model):
     """The last case number given out per town and day; locked at intake so numbers never repeat or skip."""
 
-    town = models.ForeignKey("villages.Town", on_delete=models.PROTECT, related_name="+")
-    date = models.DateField()
-    last = models.PositiveIntegerField(default=0)
+    town = models.ForeignKey("villages.Town", on_delete=models.PROTECT, related_name="+", verbose_name=_("town"))
+    date = models.DateField(_("date"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
 
     class Meta:
+        verbose_name = _("case number counter")
+        verbose_name_plural = _("case number counters")
         constraints = [models.UniqueConstraint(fields=["town", "date"], name="casecounter_unique_town_date")]
 
     def __str__(self) -> str:
@@ -252,7 +254,9 @@ class Case(models.Model):
     )
     materials = models.JSONField(_("materials checklist"), default=list, blank=True)
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.RECEIVED)
-    paused_from = models.CharField(max_length=12, choices=State.choices, blank=True, editable=False)
+    paused_from = models.CharField(
+        _("state before awaiting"), max_length=12, choices=State.choices, blank=True, editable=False
+    )
     paused_at = models.DateTimeField(_("awaiting materials since"), null=True, blank=True)
     received_at = models.DateTimeField(_("received at"))
     received_by = models.ForeignKey(
@@ -270,10 +274,16 @@ class Case(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closing_reason = models.TextField(_("reason"), blank=True)
     current_step = models.ForeignKey(
-        "CaseStep", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+        "CaseStep",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("current step"),
     )
-    version = models.PositiveIntegerField(default=0, editable=False)
-    intake_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
+    intake_key = models.UUIDField(_("intake key"), null=True, blank=True, unique=True, editable=False)
     is_joint = models.BooleanField(
         _("village and town together"),
         default=False,
@@ -385,11 +395,21 @@ class CaseStep(models.Model):
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("file received at"), null=True, blank=True)
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("file received by"),
     )
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     finished_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("finished by"),
     )
     outcome = models.TextField(_("outcome"), blank=True)
     return_count = models.PositiveSmallIntegerField(_("times returned"), default=0)
@@ -496,10 +516,17 @@ class Appointment(models.Model):
     time = models.TimeField(_("time"))
     place = models.CharField(_("place"), max_length=100)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.BOOKED)
-    booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("booked by")
+    )
     booked_at = models.DateTimeField(_("booked at"))
     confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
     )
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
@@ -565,12 +592,14 @@ class CaseEvent(models.Model):
     )
     actor_name = models.CharField(_("actor name"), max_length=60, blank=True)
     action = models.CharField(_("action"), max_length=24, choices=Action.choices)
-    step = models.ForeignKey(CaseStep, on_delete=models.PROTECT, null=True, blank=True, related_name="events")
+    step = models.ForeignKey(
+        CaseStep, on_delete=models.PROTECT, null=True, blank=True, related_name="events", verbose_name=_("step")
+    )
     from_state = models.CharField(_("from"), max_length=12, blank=True)
     to_state = models.CharField(_("to"), max_length=12, blank=True)
     note = models.TextField(_("note"), blank=True)
-    prev_hash = models.CharField(max_length=64, blank=True)
-    hash = models.CharField(max_length=64)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
+    hash = models.CharField(_("hash"), max_length=64)
 
     objects = CaseEventQuerySet.as_manager()
 
@@ -694,7 +723,12 @@ class Rectification(models.Model):
     callback_at = models.DateTimeField(_("called back at"), null=True, blank=True)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     done_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("done by"),
     )
 
     class Meta:

@@ -4,18 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('villages', '0003_schedule_roster'),
+        ("villages", "0003_schedule_roster"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='marketschedule',
-            name='schedule_rule_complete',
+            model_name="marketschedule",
+            name="schedule_rule_complete",
         ),
         migrations.AddConstraint(
-            model_name='marketschedule',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('anchor_date__isnull', False), ('cycle_days__gte', 1), ('cycle_days__isnull', False), ('kind', 'cycle')), models.Q(('kind__in', ['solar', 'lunar']), models.Q(('digits', ''), _negated=True)), _connector='OR'), name='schedule_rule_complete'),
+            model_name="marketschedule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("anchor_date__isnull", False),
+                        ("cycle_days__gte", 1),
+                        ("cycle_days__isnull", False),
+                        ("kind", "cycle"),
+                    ),
+                    models.Q(("kind__in", ["solar", "lunar"]), models.Q(("digits", ""), _negated=True)),
+                    _connector="OR",
+                ),
+                name="schedule_rule_complete",
+            ),
         ),
     ]
