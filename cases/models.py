@@ -578,6 +578,8 @@ class CaseEvent(models.Model):
         REFERRED = "referred", _("Referred to the county office")
         COUNTY_DONE = "county_done", _("County outcome recorded")
         COMPLETED = "completed", _("Case completed")
+        RATED = "rated", _("Rated by the villager")
+        RECTIFIED = "rectified", _("Rectification recorded")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", verbose_name=_("case"))
     seq = models.PositiveIntegerField(_("sequence"))

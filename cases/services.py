@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from departments.models import Department
+from departments.models import Department, DepartmentMember
 
 from . import access
 from .calendar import add_working_days, extend_by_working_days, working_days_between
@@ -1042,8 +1042,13 @@ def _may_record_rating(actor, case: Case) -> bool:
     return (
         access.is_cadre_of(actor, case.village_id)
         or CaseStep.objects.filter(
-            case=case, department__members__user=actor, department__members__is_active=True
-        ).exists()
+            case=case,
+            department__members__user=actor,
+            department__members__is_active=True,
+            department__members__role=DepartmentMember.Role.CLERK,
+        )
+        .exclude(state=CaseStep.State.PENDING)
+        .exists()
     )
 
 
@@ -1071,6 +1076,15 @@ def rating_submit(*, case_id: int, level: int, comment: str = "", channel: str, 
             rated_at=now,
             recorded_by=actor if channel == Rating.Channel.DESK else None,
         )
+        _append_event(
+            case,
+            actor=actor if channel == Rating.Channel.DESK else None,
+            action=CaseEvent.Action.RATED,
+            at=now,
+            from_state=case.state,
+            to_state=case.state,
+            note=str(rating.get_level_display()),
+        )
         if rating.is_bad:
             last = (
                 CaseStep.objects.filter(case=case, finished_at__isnull=False)
@@ -1078,9 +1092,11 @@ def rating_submit(*, case_id: int, level: int, comment: str = "", channel: str, 
                 .order_by("-finished_at", "-order")
                 .first()
             )
+            # The county has no clerks here: after a county step the town desk that handed it on answers,
+            # and when the village booked it (no town desk), the village does.
             department = None
             if last is not None and last.kind == CaseStep.Kind.COUNTY:
-                department = last.desk_department or last.department
+                department = last.desk_department
             elif last is not None:
                 department = last.department
             Rectification.objects.create(
@@ -1099,6 +1115,8 @@ def rectification_answer(*, actor, rectification_id: int, action_taken: str, cal
     if not action_taken or not callback_note:
         raise CaseError(_("Record both what was done and the follow-up call."))
     with transaction.atomic():
+        case_id = Rectification.objects.values_list("rating__case_id", flat=True).get(pk=rectification_id)
+        case = _lock(case_id)
         rectification = Rectification.objects.select_for_update().get(pk=rectification_id)
         if rectification.department_id is not None:
             allowed = access.is_clerk_of(actor, rectification.department_id)
@@ -1115,4 +1133,13 @@ def rectification_answer(*, actor, rectification_id: int, action_taken: str, cal
         rectification.done_at = now
         rectification.done_by = actor
         rectification.save(update_fields=["action_taken", "callback_note", "callback_at", "done_at", "done_by"])
+        _append_event(
+            case,
+            actor=actor,
+            action=CaseEvent.Action.RECTIFIED,
+            at=now,
+            from_state=case.state,
+            to_state=case.state,
+            note=action_taken,
+        )
     return rectification

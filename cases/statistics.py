@@ -198,8 +198,17 @@ def _case_figures(town, start, end) -> dict:
     return {**received, **closed, "median_hours": median, "p90_hours": p90}
 
 
+def _due_in(start, end) -> Q:
+    """A due time is the end of a day (the next midnight): a step due on the month's last day has due_at == end."""
+    return Q(due_at__gt=start, due_at__lte=end)
+
+
 def _overdue_steps(now) -> Q:
-    return Q(finished_at__gt=F("due_at")) | Q(finished_at__isnull=True, state=CaseStep.State.ACTIVE, due_at__lt=now)
+    """Finished late, or still open past due — unless its case awaits materials (the clock is stopped)."""
+    still_open = Q(finished_at__isnull=True, state=CaseStep.State.ACTIVE, due_at__lt=now) & ~Q(
+        case__state=Case.State.AWAITING
+    )
+    return Q(finished_at__gt=F("due_at")) | still_open
 
 
 def _rating_figures(ratings) -> dict:
@@ -219,7 +228,7 @@ def monthly_report(*, town, month: Month, now: dt.datetime | None = None) -> dic
     consultations = Consultation.objects.filter(town=town, recorded_at__gte=start, recorded_at__lt=end).aggregate(
         people=Coalesce(Sum("people"), 0), records=Count("pk")
     )
-    steps = CaseStep.objects.filter(case__town=town, due_at__gte=start, due_at__lt=end)
+    steps = CaseStep.objects.filter(_due_in(start, end), case__town=town)
     overdue = steps.filter(_overdue_steps(now)).count()
     ratings = _rating_figures(Rating.objects.filter(case__town=town, rated_at__gte=start, rated_at__lt=end))
     rectifications = Rectification.objects.filter(
@@ -322,7 +331,7 @@ def by_department(*, town, start, end, now) -> dict:
         handled=Count("pk"),
     )
     overdue = _grouped(
-        steps.filter(due_at__gte=start, due_at__lt=end).filter(_overdue_steps(now)),
+        steps.filter(_due_in(start, end)).filter(_overdue_steps(now)),
         "department_id",
         overdue=Count("pk"),
     )

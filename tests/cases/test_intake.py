@@ -1,19 +1,23 @@
 """Intake at the village desk and at a department desk, through the real pages (issue 3, points 1, 2 and 10)."""
 
 import datetime as dt
+import re
 from unittest import mock
 
 import pytest
 from django.utils import timezone
 
 from cases import services
+from cases.forms import validate_id_number
 from cases.models import Case, CaseCounter, CaseEvent, CaseStep, Matter, RouteStep
+from cases.views import _qr_svg
 from tests.factories import (
     APPLICANT_ID,
     APPLICANT_NAME,
     APPLICANT_NOTES,
     APPLICANT_PHONE,
     DepartmentFactory,
+    HamletFactory,
     TownFactory,
     VillageCadreFactory,
     VillageFactory,
@@ -65,6 +69,9 @@ def form_data(response, matter: Matter, *, materials=None, decision: str = "open
 def take_in(client, matter: Matter, url: str = DESK_INTAKE, params=None, **overrides):
     response = open_form(client, matter, url, **(params or {}))
     return client.post(url, form_data(response, matter, **overrides))
+
+
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 def assert_nothing_opened():
@@ -230,14 +237,14 @@ def test_invalid_applicant_data_re_renders_with_an_error_and_opens_nothing(
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert list(errors) == [field]
-    assert str(errors[field][0]) in response.content.decode()
+    message = str(errors[field][0])
+    assert CHINESE.search(message), message  # the zh_Hans catalogue, whatever its wording
+    assert message in response.content.decode()
     assert_nothing_opened()
 
 
 def test_the_invalid_id_example_is_really_only_wrong_in_its_birth_date():
     # Guard for the test above: the same number with a real date (19990228) is accepted.
-    from cases.forms import validate_id_number
-
     assert validate_id_number(id_number(area="450000", birth="19990228"))
 
 
@@ -250,8 +257,6 @@ def test_lowercase_x_check_digit_is_accepted_and_stored_upper_case(client_for, c
 
 
 def test_hamlet_of_another_village_is_refused(client_for, cadre, other_village, referral_matter):
-    from tests.factories import HamletFactory
-
     foreign = HamletFactory(village=other_village, name="那显屯")
 
     response = take_in(client_for(cadre), referral_matter, hamlet=foreign.pk)
@@ -267,8 +272,14 @@ def test_missing_required_material_without_awaiting_is_refused(client_for, cadre
     response = take_in(client_for(cadre), referral_matter, materials=[first.pk])
 
     assert response.status_code == 200
-    assert response.context["form"].non_field_errors()
+    errors = response.context["form"].non_field_errors()
+    assert CHINESE.search(str(errors[0])), errors
+    assert missing_name(referral_matter) in str(errors[0])
     assert_nothing_opened()
+
+
+def missing_name(matter: Matter) -> str:
+    return matter.materials.order_by("order").last().name
 
 
 def test_missing_optional_material_opens_normally(client_for, cadre, referral_matter):
@@ -502,8 +513,6 @@ def test_receipt_shows_a_qr_code_to_the_tracking_page_and_no_id_number(client_fo
 
 
 def test_receipt_qr_code_encodes_the_tracking_url(client_for, cadre, referral_matter):
-    from cases.views import _qr_svg
-
     client = client_for(cadre)
     take_in(client, referral_matter)
     case = Case.objects.get()

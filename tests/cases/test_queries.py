@@ -4,6 +4,7 @@ queries with 1 row and with 50 (STYLE.md: CaptureQueriesContext for the small se
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -215,8 +216,6 @@ def test_public_page_runs_constant_queries_for_1_and_50_steps(
 def test_tracking_api_runs_constant_queries_for_1_and_50_steps(
     client, town, cadre, clerk, village, department, django_assert_num_queries
 ):
-    from django.core.cache import cache
-
     cache.clear()
     small = open_case(actor=cadre, matter=route_matter(town=town, departments=[department], code="s"), village=village)
     big = open_case(

@@ -2,6 +2,7 @@
 double submit, and the history event written (STYLE.md, Tests)."""
 
 import datetime as dt
+import uuid
 from unittest import mock
 
 import pytest
@@ -11,8 +12,10 @@ from django.utils import timezone
 from cases import services
 from cases.calendar import add_working_days
 from cases.models import Appointment, Case, CaseEvent, CaseStep, Matter, SealUse
+from departments.models import DepartmentMember
 from tests.factories import (
     DepartmentFactory,
+    DepartmentMemberFactory,
     TownFactory,
     TownStaffFactory,
     complete,
@@ -497,9 +500,6 @@ def test_complete_by_the_previous_desk_after_hand_on_is_stale(at_second, clerk, 
 
 
 def test_clerk_of_two_departments_may_work_both(at_desk, clerk, other_department):
-    from departments.models import DepartmentMember
-    from tests.factories import DepartmentMemberFactory
-
     DepartmentMemberFactory(user=clerk, department=other_department, role=DepartmentMember.Role.CLERK)
 
     complete(at_desk, clerk)
@@ -1027,8 +1027,6 @@ def test_village_books_the_county_when_the_route_has_no_town_desk(cadre, other_c
 
 
 def test_intake_with_a_used_key_raises_duplicate_and_names_the_first_case(cadre, village, referral_matter):
-    import uuid
-
     key = uuid.uuid4()
     applicant = services.Applicant(name="赵国向", id_number="451425200305151230", phone="13907711234")
     materials = list(referral_matter.materials.values_list("pk", flat=True))

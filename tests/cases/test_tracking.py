@@ -1,10 +1,13 @@
 """The villager's view (issue 3, point 10): /track/, /t/<token>/ and the JSON API show no personal data, and wrong
 guesses are throttled per client and per case number."""
 
+import datetime as dt
 import json
+import re
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from cases import services
 from cases.models import Case
@@ -92,7 +95,9 @@ def test_wrong_last_four_digits_show_an_error(client, case):
     response = track(client, case.number, WRONG)
 
     assert response.status_code == 200
-    assert response.context["form"].non_field_errors()
+    errors = response.context["form"].non_field_errors()
+    assert re.search(r"[\u4e00-\u9fff]", str(errors[0])), errors  # in Chinese, whatever the wording
+    assert str(errors[0]) in response.content.decode()
     assert case.token not in response.content.decode()
 
 
@@ -173,10 +178,6 @@ def test_api_shows_no_personal_data(client, case):
 def test_api_shows_the_appointment_but_not_who_booked_it(
     client, cadre, clerk, other_clerk, village, appointment_matter
 ):
-    import datetime as dt
-
-    from django.utils import timezone
-
     case = open_case(actor=cadre, matter=appointment_matter, village=village)
     stamp(case, cadre)
     complete(case, clerk)

@@ -5,6 +5,8 @@ import datetime as dt
 
 import pytest
 from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.translation import gettext
 
@@ -15,13 +17,14 @@ from tests.factories import (
     DepartmentFactory,
     DepartmentMemberFactory,
     HolidayFactory,
+    MatterFactory,
     complete,
     open_case,
     reload,
     route_matter,
     stamp,
 )
-from tests.stats.conftest import local, mar
+from tests.stats.conftest import desk_step, local, make_case, mar, rate, rectify
 
 # Tuesday 10 March 2026, 10:00: the villager rates. The 15th working day after it is Tuesday 31 March, so the
 # rectification is due when that day ends: 1 April 00:00.
@@ -299,11 +302,6 @@ def test_desk_rating_without_a_user_is_refused(finished):
     assert not Rating.objects.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: services._may_record_rating accepts any active member of a department on the route, county "
-    "officers included, though presenters.may_record_rating only offers the form to clerks",
-)
 def test_county_officer_who_did_the_appointment_may_not_record_the_rating(
     clock, client_for, cadre, clerk, other_clerk, county_officer, village, appointment_matter
 ):
@@ -322,10 +320,6 @@ def test_county_officer_who_did_the_appointment_may_not_record_the_rating(
     assert not Rating.objects.filter(case=case).exists(), _messages(response)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: services._may_record_rating also counts route steps still pending (never reached by the case)",
-)
 def test_clerk_of_a_desk_the_case_never_reached_may_not_record_the_rating(rejected_at_village, clerk):
     """民政办 is on the route, but the case was rejected at the village before it got there."""
     with pytest.raises(services.CaseError):
@@ -536,11 +530,6 @@ def test_page_answer_without_the_follow_up_call_saves_nothing(client_for, two_re
     assert Rectification.objects.get(pk=theirs.pk).done_at is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: after a county step booked by the village desk, the rectification goes to the county department, "
-    "which has no clerks: nobody can answer it (services.rating_submit should leave it to the village)",
-)
 def test_bad_rating_after_a_county_step_booked_by_the_village_can_be_answered(
     clock, town, village, cadre, county_department, county_officer
 ):
@@ -573,3 +562,39 @@ def test_bad_rating_after_a_county_step_booked_by_the_village_can_be_answered(
 
     assert answered == [cadre]
     assert (rectification.department, rectification.village) == (None, village)
+
+
+def _bad_ratings(*, count, town, village, department, clerk, start=0):
+    matter = MatterFactory(town=town, needs_village_certificate=False, code=f"qc-rect-{start}")
+    for i in range(start, start + count):
+        received = mar(2 + i % 20, 9)
+        case = make_case(
+            matter=matter,
+            village=village,
+            received_at=received,
+            state=Case.State.COMPLETED,
+            closed_at=received + dt.timedelta(hours=1),
+            steps=[desk_step(department, started=received, due=mar(25), finished=received + dt.timedelta(hours=1))],
+        )
+        rating = rate(case, 1 + i % 2, received + dt.timedelta(hours=2))
+        done = received + dt.timedelta(days=1) if i % 3 == 0 else None
+        rectification = rectify(rating, department=department, opened=rating.rated_at, due=mar(31), done=done)
+        if done:
+            Rectification.objects.filter(pk=rectification.pk).update(done_by=clerk)
+
+
+@pytest.mark.parametrize("who", ["clerk", "town_office"])
+def test_rectifications_page_query_count_is_the_same_for_one_and_forty(
+    request, client_for, town, village, department, clerk, who, django_assert_num_queries
+):
+    _bad_ratings(count=1, town=town, village=village, department=department, clerk=clerk)
+    client = client_for(request.getfixturevalue(who))
+    client.get(reverse("cases:rectifications"))
+    with CaptureQueriesContext(connection) as one:
+        assert len(client.get(reverse("cases:rectifications")).context["items"]) == 1
+
+    _bad_ratings(count=39, town=town, village=village, department=department, clerk=clerk, start=1)
+
+    with django_assert_num_queries(len(one.captured_queries)):
+        response = client.get(reverse("cases:rectifications"))
+    assert len(response.context["items"]) == 40

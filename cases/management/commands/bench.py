@@ -254,6 +254,7 @@ class Command(BaseCommand):
         with override_settings(
             ALLOWED_HOSTS=["testserver"],
             DEBUG=False,
+            STATIC_ROOT=None,
             STORAGES={
                 "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
                 "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
