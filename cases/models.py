@@ -283,6 +283,8 @@ class Case(models.Model):
         verbose_name=_("current step"),
     )
     version = models.PositiveIntegerField(_("version"), default=0, editable=False)
+    history_length = models.PositiveIntegerField(_("history length"), default=0, editable=False)
+    history_head = models.CharField(_("latest history hash"), max_length=64, blank=True, editable=False)
     intake_key = models.UUIDField(_("intake key"), null=True, blank=True, unique=True, editable=False)
     is_joint = models.BooleanField(
         _("village and town together"),
@@ -503,6 +505,7 @@ class Appointment(models.Model):
         CONFIRMED = "confirmed", _("Confirmed")
         DONE = "done", _("Done")
         NO_SHOW = "no_show", _("No-show")
+        CANCELLED = "cancelled", _("Cancelled")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("case"))
     step = models.ForeignKey(CaseStep, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("step"))

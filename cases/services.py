@@ -110,6 +110,9 @@ def _append_event(
     )
     event.hash = event.compute_hash()
     event.save()
+    # The case keeps the chain's head, so deleting the newest event is as visible as changing an old one.
+    Case.objects.filter(pk=case.pk).update(history_length=event.seq, history_head=event.hash)
+    case.history_length, case.history_head = event.seq, event.hash
     return event
 
 
@@ -707,9 +710,17 @@ def step_return(
     return case
 
 
+def _cancel_open_appointments(step: CaseStep, now: dt.datetime, reason: str) -> None:
+    """A step that ends other than by its appointment takes its open appointment with it."""
+    Appointment.objects.filter(step=step, state__in=[Appointment.State.BOOKED, Appointment.State.CONFIRMED]).update(
+        state=Appointment.State.CANCELLED, finished_at=now, note=reason
+    )
+
+
 def _close(case: Case, *, actor, now, state: str, reason: str, action: str, step: CaseStep | None) -> None:
     before = case.state
     if step is not None:
+        _cancel_open_appointments(step, now, reason)
         step.state = CaseStep.State.DONE if state == Case.State.REJECTED else CaseStep.State.SKIPPED
         step.finished_at = now
         step.finished_by = actor
@@ -798,6 +809,7 @@ def step_skip(
         _require_open(case)
         step = _expect_step(case, step_id)
         now = _now()
+        _cancel_open_appointments(step, now, reason)
         step.state = CaseStep.State.SKIPPED
         step.finished_at = now
         step.finished_by = actor
@@ -900,6 +912,7 @@ def appointment_confirm(*, actor, appointment_id: int) -> Appointment:
             raise CaseError(_("This appointment is for another department."))
         if appointment.state != Appointment.State.BOOKED:
             raise StaleError(_("This appointment is no longer waiting for confirmation."))
+        _require_open(case, allow_awaiting=True)
         now = _now()
         appointment.state = Appointment.State.CONFIRMED
         appointment.confirmed_by = actor
@@ -975,6 +988,7 @@ def appointment_no_show(*, actor, appointment_id: int, note: str = "") -> Appoin
             raise CaseError(_("This appointment is for another department."))
         if appointment.state not in (Appointment.State.BOOKED, Appointment.State.CONFIRMED):
             raise StaleError(_("This appointment is already closed."))
+        _require_open(case, allow_awaiting=True)
         now = _now()
         appointment.state = Appointment.State.NO_SHOW
         appointment.finished_at = now

@@ -2,6 +2,7 @@
 
 import hashlib
 
+from django.conf import settings
 from django.core.cache import cache
 
 LIMIT = 5
@@ -9,9 +10,14 @@ WINDOW_SECONDS = 10 * 60
 
 
 def client_key(request) -> str:
-    # Behind the hall's reverse proxy the client is the first forwarded address; otherwise the socket peer.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    address = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR", "")
+    """The client's address. X-Forwarded-For is believed only as far as our own proxies (NUM_PROXIES) wrote it:
+    anything further left is what the client claims, and a client could rotate it to escape the limit."""
+    address = request.META.get("REMOTE_ADDR", "")
+    proxies = settings.NUM_PROXIES
+    if proxies:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= proxies:
+            address = forwarded[-proxies]
     return address or "unknown"
 
 

@@ -135,6 +135,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 MESSAGE_TAGS = {40: "danger"}
 
+# How many reverse proxies of our own sit in front of the app (nginx: 1). Only their X-Forwarded-For entries count.
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
+
 # The tracking throttle counts wrong guesses here; one shared place so several app servers agree.
 CACHES = {
     "default": {

@@ -966,6 +966,16 @@ def test_appointment_of_a_closed_case_cannot_be_acted_on(booked, cadre, county_o
     assert snapshot(booked) == before
 
 
+@pytest.mark.parametrize("closing", ["withdraw", "skipped_by_office"])
+def test_closing_the_case_leaves_no_open_appointment(booked, cadre, town_office, closing):
+    if closing == "withdraw":
+        services.case_withdraw(actor=cadre, case_id=booked.pk, reason="群众申请撤回")
+    else:
+        services.step_skip(actor=town_office, case_id=booked.pk, reason="县里已另行办结")
+
+    assert not Appointment.objects.filter(case=booked, state__in=OPEN_APPOINTMENT).exists()
+
+
 # --- the county step: referral -----------------------------------------------------------------------------------
 
 

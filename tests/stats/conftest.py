@@ -158,6 +158,7 @@ def add_event(case: Case, *, action: str, at: dt.datetime, actor, step: CaseStep
     )
     event.hash = event.compute_hash()
     event.save()
+    Case.objects.filter(pk=case.pk).update(history_length=event.seq, history_head=event.hash)
     return event
 
 
