@@ -154,16 +154,44 @@ def test_verify_history_for_one_case_only_checks_that_case(case, second_case):
     assert case.number in output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known gap: nothing anchors the end of a chain, so deleting the newest event leaves a valid chain. "
-    "Fix: keep the head (last seq + hash) on Case in _append_event and compare it in verify_chains.",
-)
-def test_verify_history_reports_a_deleted_newest_event(case):
+def test_the_case_row_records_the_head_of_its_chain(case):
+    newest = CaseEvent.objects.filter(case=case).order_by("-seq").first()
+
+    fresh = Case.objects.get(pk=case.pk)
+    assert (fresh.history_length, fresh.history_head) == (newest.seq, newest.hash)
+
+
+def test_verify_history_reports_a_deleted_newest_event(case, second_case):
     newest = CaseEvent.objects.filter(case=case).order_by("-seq").first()
     raw("DELETE FROM {table} WHERE id = %s", [newest.pk])
 
-    verify_fails()
+    message, output = verify_fails()
+
+    assert message
+    assert case.number in output
+    assert second_case.number not in output
+
+
+def test_verify_history_reports_an_event_appended_outside_the_application(case):
+    newest = CaseEvent.objects.filter(case=case).order_by("-seq").first()
+    forged = CaseEvent(
+        case=case,
+        seq=newest.seq + 1,
+        at=newest.at,
+        actor=newest.actor,
+        actor_name=newest.actor_name,
+        action=CaseEvent.Action.COMPLETED,
+        from_state=case.state,
+        to_state=Case.State.COMPLETED,
+        note="伪造的办结",
+        prev_hash=newest.hash,
+    )
+    forged.hash = forged.compute_hash()
+    forged.save()  # a well-formed link, written past the services
+
+    _, output = verify_fails()
+
+    assert case.number in output
 
 
 # --- no edit, no delete through the ORM --------------------------------------------------------------------------

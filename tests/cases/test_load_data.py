@@ -12,7 +12,7 @@ from django.db import connection
 from django.db.models import Count, Q
 from stdnum.cn import ric
 
-from cases.models import Case, CaseCounter, CaseStep
+from cases.models import Case, CaseCounter, CaseEvent, CaseStep, Rating, Rectification
 from villages.models import Consultation, Town
 
 pytestmark = pytest.mark.django_db
@@ -97,6 +97,17 @@ def test_history_chains_verify(generated):
     assert "History intact" in out.getvalue()
 
 
+def test_ratings_and_rectifications_are_in_the_history(generated):
+    ratings = Rating.objects.filter(case__in=generated)
+    events = CaseEvent.objects.filter(case__in=generated)
+
+    assert ratings.exists()
+    assert events.filter(action=CaseEvent.Action.RATED).count() == ratings.count()
+    assert not ratings.exclude(case__state__in=[Case.State.COMPLETED, Case.State.REJECTED]).exists()
+    done = Rectification.objects.filter(rating__case__in=generated, done_at__isnull=False)
+    assert events.filter(action=CaseEvent.Action.RECTIFIED).count() == done.count()
+
+
 def test_applicants_have_valid_id_numbers_and_mobile_phones(generated):
     for id_number, phone in generated.values_list("applicant_id_number", "applicant_phone"):
         assert ric.is_valid(id_number), id_number
@@ -137,7 +148,7 @@ def test_bench_times_every_page_without_errors(town, tmp_path):
     )
 
     pages = json.loads(report.read_text())["30"]["pages"]
-    assert {"desk", "queue", "case detail", "public /t/", "track POST", "api case"} <= set(pages)
+    assert {"desk", "queue", "case detail", "public /t/", "track POST", "api case", "stats month"} <= set(pages)
     for name, result in pages.items():
         assert result["error"] == "", name
         assert result["queries"][0] >= 1

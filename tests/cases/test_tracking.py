@@ -256,9 +256,11 @@ def test_a_blocked_number_does_not_block_other_cases(client, case, other_cadre, 
     assert track(client, other.number, "5678", address="10.0.2.1").status_code == 302
 
 
-def test_forged_forwarded_for_header_does_not_escape_the_client_limit(client, case):
-    """A client behind the proxy cannot reset its own count by putting a new address in front of X-Forwarded-For:
-    the proxy appends the address it really saw, and that (or the socket peer) is the client."""
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_forged_forwarded_for_header_does_not_escape_the_client_limit(client, case, settings, proxies):
+    """A client cannot reset its own count by putting a new address in front of X-Forwarded-For: our proxy appends
+    the address it really saw, and that (or, with no proxy of ours, the socket peer) is the client."""
+    settings.NUM_PROXIES = proxies
     proxy, real_client = "10.9.9.9", "203.0.113.7"
     for n in range(5):
         track(
@@ -272,6 +274,19 @@ def test_forged_forwarded_for_header_does_not_escape_the_client_limit(client, ca
     response = track(client, case.number, RIGHT, address=proxy, HTTP_X_FORWARDED_FOR=f"198.51.100.99, {real_client}")
 
     assert response.status_code == 200
+
+
+def test_behind_our_proxy_each_real_client_has_its_own_count(client, case, settings):
+    settings.NUM_PROXIES = 1
+    proxy = "10.9.9.9"
+    for n in range(5):
+        track(client, f"451425102-20200101-{n:04d}", RIGHT, address=proxy, HTTP_X_FORWARDED_FOR="203.0.113.7")
+
+    blocked = track(client, case.number, RIGHT, address=proxy, HTTP_X_FORWARDED_FOR="203.0.113.7")
+    other = track(client, case.number, RIGHT, address=proxy, HTTP_X_FORWARDED_FOR="203.0.113.8")
+
+    assert blocked.status_code == 200
+    assert other.status_code == 302
 
 
 def test_api_answers_429_after_five_wrong_guesses(client, case):

@@ -7,9 +7,12 @@ then the median and 95th percentile of the server time over `--requests` request
 Target (issue 3, point 13): at the largest size every page's median is under its target (50 ms) and no more than
 1.5 times its median at the smallest size. `--strict` makes a miss exit non-zero.
 
-To measure another page (the monthly statistics of issue 5, say), add a `Page` to `page_specs()`.
+Each page has its own target: the monthly statistics of issue 5 must answer within a second (run with
+`--sizes 10000,1000000` for that figure) and are not compared across sizes. To measure another page, add a `Page`
+to `page_specs()`.
 """
 
+import datetime as dt
 import json
 import math
 import random
@@ -53,7 +56,7 @@ class Page:
     user: object | None
     requests: list[Request]
     target_ms: float = TARGET_MS
-    max_ratio: float = MAX_RATIO
+    max_ratio: float | None = MAX_RATIO  # None: no comparison with the smallest size
 
 
 @dataclass
@@ -70,8 +73,8 @@ class Context:
 
 
 def page_specs(ctx: Context) -> list[Page]:
-    """The pages measured. Extend here: e.g. issue 5's statistics page,
-    `Page("stats", ctx.office, [Request(reverse("admin:stats") + "?month=2026-10")], target_ms=1000)`."""
+    """The pages measured; add a `Page` here to measure another one."""
+    last_month = dt.date.today().replace(day=1) - dt.timedelta(days=1)
     return [
         Page("desk", ctx.cadre, [Request(reverse("cases:desk"))]),
         Page("queue", ctx.clerk, [Request(reverse("cases:queue"))]),
@@ -106,6 +109,14 @@ def page_specs(ctx: Context) -> list[Page]:
                 for c in ctx.cases
             ],
         ),
+        # Issue 5: one month's statistics under a second (at 1,000,000 cases: --sizes 10000,1000000).
+        Page(
+            "stats month",
+            ctx.office,
+            [Request(reverse("admin:stats") + f"?town={ctx.town.code}&month={last_month:%Y-%m}")],
+            target_ms=1000,
+            max_ratio=None,
+        ),
     ]
 
 
@@ -118,7 +129,7 @@ class Result:
     error: str = ""
     cpu_ms: float = math.nan  # this process's CPU per request: what the page costs when the machine is busy
     target_ms: float = TARGET_MS
-    max_ratio: float = MAX_RATIO
+    max_ratio: float | None = MAX_RATIO
 
     @property
     def queries_label(self) -> str:
@@ -356,7 +367,7 @@ class Command(BaseCommand):
             else:
                 if not result.median_ms <= result.target_ms:
                     reasons.append(f"median > {result.target_ms:.0f} ms")
-                if large != small and not ratio <= result.max_ratio:
+                if large != small and result.max_ratio is not None and not ratio <= result.max_ratio:
                     reasons.append(f"ratio > {result.max_ratio}")
             self.stdout.write(
                 f"  {name:<14} {before.queries_label if before else '-':>8} {result.queries_label:>8} "

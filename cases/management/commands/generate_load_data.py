@@ -34,7 +34,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
-from django.db.models import JSONField, OuterRef, Subquery
+from django.db.models import JSONField
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from stdnum.cn import ric
@@ -57,6 +57,7 @@ from villages.models import Consultation, Hamlet, MarketDay, Town, TownStaff, Vi
 
 DEMO_TOWN_CODE = "451425102"
 UTC = dt.UTC
+NOBODY = (None, "")  # the actor of a rating through the receipt's QR code
 A = CaseEvent.Action
 S = Case.State
 SS = CaseStep.State
@@ -280,6 +281,7 @@ class Plan:
     appointments: list[dict] = field(default_factory=list)  # with "step": index
     rating: dict | None = None
     rectification: dict | None = None
+    current: int | None = None  # index of the active step of an open case
 
 
 class Stop(Exception):
@@ -625,6 +627,8 @@ class Life:
             "rated_at": rated_at,
             "recorded_by_id": recorder[0] if recorder else None,
         }
+        label = str(Rating.Level(level).label)
+        self.event(A.RATED, rated_at, recorder or NOBODY, None, self.state, self.state, label)
         if level > Rating.Level.DISSATISFIED:
             return
         finished = [(s["finished_at"], s["order"], s) for s in self.steps if s["finished_at"] is not None]
@@ -648,13 +652,15 @@ class Life:
                 if department_id
                 else recorder or self.g.people.cadre(rng, self.village.pk)
             )
+            action = rng.choice(RECTIFICATION_ACTIONS)
             rectification.update(
-                action_taken=rng.choice(RECTIFICATION_ACTIONS),
+                action_taken=action,
                 callback_note=f"已电话回访{applicant_name[:1]}**，群众表示理解",
                 callback_at=done_at,
                 done_at=done_at,
                 done_by_id=doer[0],
             )
+            self.event(A.RECTIFIED, done_at, doer, None, self.state, self.state, action)
         self.plan.rectification = rectification
 
     def finish(self, receiver, intake_department_id) -> Plan:
@@ -666,6 +672,7 @@ class Life:
             phone = rng.choice(PHONE_PREFIXES) + f"{rng.randrange(10**8):08d}"
             parties = f"申请人：{applicant_name}；被申请人：{other}（{phone}）"
         self.rate(applicant_name)
+        self.plan.current = self.current if self.state in Case.OPEN_STATES else None
         kinds = {t.kind for t in info.steps}
         materials = info.materials
         if self.missing_ids:
@@ -712,43 +719,55 @@ class _Event:
 
 
 class Inserter:
-    """`bulk_create` everywhere; on PostgreSQL, COPY with ids drawn from the table's sequence (several times faster:
-    no per-value preparation in the ORM, no giant INSERT statement). Rows are dicts keyed by attname."""
+    """`bulk_create` everywhere; on PostgreSQL, COPY (several times faster: no per-value preparation in the ORM, no
+    giant INSERT statement). Rows are dicts keyed by attname, with their id when it was reserved."""
 
     def __init__(self):
         self.copy = connection.vendor == "postgresql"
 
-    def insert(self, model, rows: list[dict]) -> list[int]:
-        if not rows:
+    def reserve(self, model, count: int) -> list[int]:
+        """Ids for rows to be inserted in this transaction, so rows can point at each other before they exist."""
+        if not count:
             return []
+        table, pk = model._meta.db_table, model._meta.pk.column
+        with connection.cursor() as cursor:
+            if self.copy:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, count]
+                )
+                return [value for (value,) in cursor.fetchall()]
+            # SQLite: the settings take the write lock at BEGIN, so nobody else can insert until we commit.
+            quote = connection.ops.quote_name
+            cursor.execute(f"SELECT COALESCE(MAX({quote(pk)}), 0) FROM {quote(table)}")
+            first = cursor.fetchone()[0] + 1
+            return list(range(first, first + count))
+
+    def insert(self, model, rows: list[dict]) -> None:
+        if not rows:
+            return
         if not self.copy:
-            objects = [model(**row) for row in rows]
-            model.objects.bulk_create(objects, batch_size=1000)
-            return [obj.pk for obj in objects]
+            model.objects.bulk_create([model(**row) for row in rows], batch_size=1000)
+            return
         from psycopg.types.json import Jsonb
 
-        table = model._meta.db_table
-        fields = model._meta.concrete_fields
-        defaults = {f.attname: f.get_default() for f in fields if not f.primary_key}
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key or f.attname in rows[0]]
+        defaults = {f.attname: f.get_default() for f in fields}
         json = {f.attname for f in fields if isinstance(f, JSONField)}
-        names = [f.attname for f in fields if not f.primary_key]
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields if not f.primary_key)
         quote = connection.ops.quote_name
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [table, model._meta.pk.column, len(rows)],
-            )
-            ids = [pk for (pk,) in cursor.fetchall()]
-            copy_sql = f"COPY {quote(table)} ({quote(model._meta.pk.column)}, {columns}) FROM STDIN"
-            with cursor.cursor.copy(copy_sql) as copy:
-                for pk, row in zip(ids, rows, strict=True):
-                    values = [pk]
-                    for name in names:
-                        value = row.get(name, defaults[name])
-                        values.append(Jsonb(value) if name in json else value)
-                    copy.write_row(values)
-        return ids
+        columns = ", ".join(quote(f.column) for f in fields)
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(
+                    [
+                        Jsonb(row.get(f.attname, defaults[f.attname]))
+                        if f.attname in json
+                        else row.get(f.attname, defaults[f.attname])
+                        for f in fields
+                    ]
+                )
 
 
 class Generator:
@@ -964,35 +983,25 @@ class Generator:
 
     def write(self, plans: list[Plan], counters: dict[dt.date, int]) -> tuple[int, int]:
         """One batch, one transaction. Returns (steps, events) written."""
-        town, insert = self.town, self.inserter.insert
-        touched: set[dt.date] = set()
-        case_rows = []
-        for plan in plans:
-            day = plan.case["received_at"].astimezone(self.tz).date()
-            counters[day] = counters.get(day, 0) + 1
-            touched.add(day)
-            number = f"{town.code}-{day:%Y%m%d}-{counters[day]:04d}"
-            case_rows.append({**plan.case, "number": number, "token": secrets.token_urlsafe(24), "town_id": town.pk})
+        town, inserter = self.town, self.inserter
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 # Synthetic rows: a crash may lose the last batches, never corrupt; commits stop waiting for the disk.
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            case_ids = insert(Case, case_rows)
-            step_rows = [
-                {**step, "case_id": case_id}
-                for case_id, plan in zip(case_ids, plans, strict=True)
-                for step in plan.steps
-            ]
-            step_ids = iter(insert(CaseStep, step_rows))
-            open_ids = [pk for pk, row in zip(case_ids, case_rows, strict=True) if row["state"] in Case.OPEN_STATES]
-            active = CaseStep.objects.filter(case_id=OuterRef("pk"), state=SS.ACTIVE).values("pk")[:1]
-            for n in range(0, len(open_ids), 500):
-                Case.objects.filter(pk__in=open_ids[n : n + 500]).update(current_step=Subquery(active))
-
-            events, seals, appointments, ratings, rectifications = [], [], [], [], []
-            for case_id, case, plan in zip(case_ids, case_rows, plans, strict=True):
-                steps = [next(step_ids) for _ in plan.steps]
+            # Ids first: a case points at its current step, events at steps, and each chain's hash covers the ids.
+            case_ids = inserter.reserve(Case, len(plans))
+            step_ids = iter(inserter.reserve(CaseStep, sum(len(plan.steps) for plan in plans)))
+            rating_ids = iter(inserter.reserve(Rating, sum(1 for plan in plans if plan.rating)))
+            touched: set[dt.date] = set()
+            cases, steps, events, seals, appointments, ratings, rectifications = [], [], [], [], [], [], []
+            for case_id, plan in zip(case_ids, plans, strict=True):
+                day = plan.case["received_at"].astimezone(self.tz).date()
+                counters[day] = counters.get(day, 0) + 1
+                touched.add(day)
+                number = f"{town.code}-{day:%Y%m%d}-{counters[day]:04d}"
+                ids = [next(step_ids) for _ in plan.steps]
+                steps += [{**step, "id": pk, "case_id": case_id} for pk, step in zip(ids, plan.steps, strict=True)]
                 prev = ""
                 for seq, (action, at, actor, index, from_state, to_state, note) in enumerate(plan.events, 1):
                     event = _Event(
@@ -1002,7 +1011,7 @@ class Generator:
                         actor_id=actor[0],
                         actor_name=actor[1],
                         action=action,
-                        step_id=steps[index] if index is not None else None,
+                        step_id=ids[index] if index is not None else None,
                         from_state=from_state,
                         to_state=to_state,
                         note=note,
@@ -1010,41 +1019,55 @@ class Generator:
                     )
                     event.hash = prev = event.compute_hash()
                     events.append(event.__dict__)
+                cases.append(
+                    {
+                        **plan.case,
+                        "id": case_id,
+                        "number": number,
+                        "token": secrets.token_urlsafe(24),
+                        "town_id": town.pk,
+                        "current_step_id": ids[plan.current] if plan.current is not None else None,
+                        "history_length": len(plan.events),
+                        "history_head": prev,
+                    }
+                )
+                village, matter = self.village_names[plan.case["village_id"]], self.matter_names[plan.case["matter_id"]]
                 for index, at, actor in plan.seals:
-                    village, matter = self.village_names[case["village_id"]], self.matter_names[case["matter_id"]]
                     seals.append(
                         {
-                            "village_id": case["village_id"],
+                            "village_id": plan.case["village_id"],
                             "seal": _("%(village)s villagers' committee seal") % {"village": village},
                             "case_id": case_id,
-                            "step_id": steps[index],
+                            "step_id": ids[index],
                             "used_by_id": actor[0],
                             "used_at": at,
                             "purpose": _("Village certificate for %(matter)s, case %(number)s")
-                            % {"matter": matter, "number": case["number"]},
+                            % {"matter": matter, "number": number},
                         }
                     )
                 for appointment in plan.appointments:
                     row = {key: value for key, value in appointment.items() if key != "step"}
-                    appointments.append({**row, "case_id": case_id, "step_id": steps[appointment["step"]]})
+                    appointments.append({**row, "case_id": case_id, "step_id": ids[appointment["step"]]})
                 if plan.rating:
-                    ratings.append({**plan.rating, "case_id": case_id})
-                    rectifications.append(plan.rectification)
-            insert(CaseEvent, events)
-            insert(SealUse, seals)
-            insert(Appointment, appointments)
-            rating_ids = insert(Rating, ratings)
-            insert(
-                Rectification,
-                [{**row, "rating_id": pk} for pk, row in zip(rating_ids, rectifications, strict=True) if row],
-            )
+                    rating_id = next(rating_ids)
+                    ratings.append({**plan.rating, "id": rating_id, "case_id": case_id})
+                    if plan.rectification:
+                        rectifications.append({**plan.rectification, "rating_id": rating_id})
+            # Foreign keys are checked at commit (Django makes them deferrable), so the order is free.
+            inserter.insert(Case, cases)
+            inserter.insert(CaseStep, steps)
+            inserter.insert(CaseEvent, events)
+            inserter.insert(SealUse, seals)
+            inserter.insert(Appointment, appointments)
+            inserter.insert(Rating, ratings)
+            inserter.insert(Rectification, rectifications)
             CaseCounter.objects.bulk_create(
                 [CaseCounter(town=town, date=day, last=counters[day]) for day in sorted(touched)],
                 update_conflicts=True,
                 unique_fields=["town", "date"],
                 update_fields=["last"],
             )
-        return len(step_rows), len(events)
+        return len(steps), len(events)
 
     def consultations(self, count: int, batch: int) -> None:
         rng = self.rng
