@@ -11,7 +11,7 @@ from villages.models import Village
 from villages.selectors import next_market_days  # noqa: F401 — offered when booking
 
 from .access import roles_for
-from .models import Appointment, Case, CaseEvent, CaseStep, Material, Matter, Rectification, RouteStep
+from .models import Appointment, Case, CaseEvent, CaseStep, Material, Matter, Rating, Rectification, RouteStep
 
 # --- the public catalogue ----------------------------------------------------------------------------------------
 
@@ -228,7 +228,14 @@ def public_case_by_number(*, number: str, phone4: str) -> Case | None:
 
 
 def public_case_by_token(*, token: str) -> Case | None:
-    return _public_case(Case.objects.filter(token=token)).first()
+    # The page also reads the current step (and its desk) and whether the case was rated: joined here, so an open,
+    # a referred and a finished case all cost the same queries.
+    return (
+        _public_case(Case.objects.filter(token=token))
+        .select_related("current_step__department")
+        .annotate(is_rated=Exists(Rating.objects.filter(case=OuterRef("pk"))))
+        .first()
+    )
 
 
 # --- the hall board ----------------------------------------------------------------------------------------------

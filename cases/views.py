@@ -56,18 +56,24 @@ def _cadre_villages(request):
     return villages
 
 
+# The desk shows the oldest waiting items, not all of them: its cost must not grow with the backlog.
+DESK_WAITING_LIMIT = 20
+
+
 @login_required
 @require_GET
 def desk(request):
     villages = _cadre_villages(request)
     village_ids = [v.pk for v in villages]
     town = villages[0].town
+    waiting = selectors.desk_waiting_steps(village_ids=village_ids)
     return render(
         request,
         "cases/desk.html",
         {
             "villages": villages,
-            "waiting": list(selectors.desk_waiting_steps(village_ids=village_ids)),
+            "waiting": list(waiting[:DESK_WAITING_LIMIT]),
+            "waiting_count": waiting.count(),
             "recent": list(selectors.desk_recent_cases(village_ids=village_ids)),
             "matters": list(selectors.published_matters(town=town)),
             "shifts": shifts_of_cadre(user=request.user, village_ids=village_ids),
@@ -173,7 +179,8 @@ def desk_intake(request):
 
 # --- the department queue ----------------------------------------------------------------------------------------
 
-QUEUE_PAGE_SIZE = 50
+QUEUE_PAGE_SIZE = 25
+QUEUE_COUNTY_LIMIT = 15
 
 
 @login_required
@@ -189,6 +196,7 @@ def queue(request):
         selectors.queue_steps(department_ids=department_ids, overdue_only=overdue_only), QUEUE_PAGE_SIZE
     ).get_page(request.GET.get("page"))
     town = departments[0].town
+    county_steps = selectors.queue_county_steps(department_ids=department_ids)
     return render(
         request,
         "cases/queue.html",
@@ -198,7 +206,8 @@ def queue(request):
             "page": page,
             "overdue_only": overdue_only,
             "counts": selectors.queue_counts(department_ids=department_ids),
-            "county_steps": list(selectors.queue_county_steps(department_ids=department_ids)),
+            "county_steps": list(county_steps[:QUEUE_COUNTY_LIMIT]),
+            "county_count": county_steps.count(),
             "intake_matters": list(selectors.published_matters(town=town).filter(needs_village_certificate=False))
             if town
             else [],
@@ -490,7 +499,7 @@ def public_case(request, token):
         {
             "case": case,
             "data": public_case_data(case),
-            "can_rate": case.state in services.RATEABLE_STATES and not Rating.objects.filter(case=case).exists(),
+            "can_rate": case.state in services.RATEABLE_STATES and not case.is_rated,
             "rating_form": forms.RatingForm(),
         },
     )

@@ -11,13 +11,16 @@ it, played forward from its intake time up to now:
   returned a step or skipped by the town office; the cases whose life has not ended by now are open — in progress,
   or awaiting materials with the clock stopped — with exactly one active step, and some of them overdue;
 - county appointments (booked for a market day, confirmed, done or no-show and rebooked) and referrals;
-- one seal-register entry per village stamp, a hash-chained history per case (`verify_history` passes), case
-  numbers that continue each day's sequence and the matching `CaseCounter` rows;
+- disputes with their parties and mediation outcome; 村镇联办 flagged (`is_joint`);
+- 好差评 for about half the finished cases (mostly satisfied), a rectification for each bad one, most answered;
+- one seal-register entry per village stamp, a hash-chained history per case with its head on the case
+  (`verify_history` passes), case numbers that continue each day's sequence and the matching `CaseCounter` rows;
 - about one consultation (a visit that opened no case) per three cases, for the statistics.
 
-Rows are written with `bulk_create` in batches, one transaction per batch (PostgreSQL and SQLite return the new ids).
-The history is written directly with `bulk_create`: `CaseEvent.save()` refuses changes, not new rows, and every
-event's hash is computed before it is stored.
+Each batch is one transaction. Ids are reserved first (a case points at its current step, events at steps, and the
+hashes cover the ids), then the rows go in with COPY on PostgreSQL or `bulk_create` elsewhere. The history is
+written directly: `CaseEvent.save()` refuses changes, not new rows, and every event's hash is computed by the
+model's own code before it is stored.
 """
 
 import bisect
