@@ -1084,6 +1084,7 @@ def rating_submit(*, case_id: int, level: int, comment: str = "", channel: str, 
         now = _now()
         rating = Rating.objects.create(
             case=case,
+            town_id=case.town_id,
             level=level,
             comment=comment.strip()[:500],
             channel=channel,

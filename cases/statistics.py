@@ -20,7 +20,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -212,10 +212,11 @@ def _overdue_steps(now) -> Q:
 
 
 def _rating_figures(ratings) -> dict:
+    # Counting `level` (in the covering index) rather than ids keeps these index-only scans.
     result = ratings.aggregate(
-        ratings=Count("pk"),
-        satisfied=Count("pk", filter=Q(level__gte=SATISFIED_MIN)),
-        bad_ratings=Count("pk", filter=Q(level__lte=BAD_MAX)),
+        ratings=Count("level"),
+        satisfied=Count("level", filter=Q(level__gte=SATISFIED_MIN)),
+        bad_ratings=Count("level", filter=Q(level__lte=BAD_MAX)),
     )
     result["satisfaction_rate"] = _rate(result["satisfied"], result["ratings"])
     return result
@@ -230,10 +231,8 @@ def monthly_report(*, town, month: Month, now: dt.datetime | None = None) -> dic
     )
     steps = CaseStep.objects.filter(_due_in(start, end), case__town=town)
     overdue = steps.filter(_overdue_steps(now)).count()
-    ratings = _rating_figures(Rating.objects.filter(case__town=town, rated_at__gte=start, rated_at__lt=end))
-    rectifications = Rectification.objects.filter(
-        rating__case__town=town, opened_at__gte=start, opened_at__lt=end
-    ).aggregate(
+    ratings = _rating_figures(Rating.objects.filter(town=town, rated_at__gte=start, rated_at__lt=end))
+    rectifications = Rectification.objects.filter(rating__town=town, opened_at__gte=start, opened_at__lt=end).aggregate(
         opened=Count("pk"),
         done=Count("pk", filter=Q(done_at__isnull=False)),
         late=Count("pk", filter=Q(done_at__gt=F("due_at")) | Q(done_at__isnull=True, due_at__lt=now)),
@@ -336,7 +335,7 @@ def by_department(*, town, start, end, now) -> dict:
         overdue=Count("pk"),
     )
     bad = _grouped(
-        Rectification.objects.filter(rating__case__town=town, opened_at__gte=start, opened_at__lt=end),
+        Rectification.objects.filter(rating__town=town, opened_at__gte=start, opened_at__lt=end),
         "department_id",
         bad_ratings=Count("pk"),
     )
@@ -401,64 +400,57 @@ def attendance(*, town, month: Month, now) -> dict:
 
 
 def series(*, town, month: Month, months: int = 13) -> list[dict]:
-    """The chosen month and the twelve before it: accepted, completed and satisfaction per month."""
-    tz = timezone.get_current_timezone()
-    first = month.minus(months - 1)
-    start, _end = first.bounds()
-    _start, end = month.bounds()
-    received = dict(
-        Case.objects.filter(town=town, received_at__gte=start, received_at__lt=end)
-        .annotate(m=TruncMonth("received_at", tzinfo=tz))
-        .values("m")
-        .annotate(n=Count("pk"))
-        .values_list("m", "n")
+    """The chosen month and the twelve before it: accepted, completed and satisfaction per month.
+
+    One pass per table with a filtered COUNT per month: plain range comparisons on the covering indexes, several
+    times cheaper than grouping by a month computed in local time for every row.
+    """
+    keys = [month.minus(months - 1 - i) for i in range(months)]
+    bounds = [m.bounds() for m in keys]
+    start, end = bounds[0][0], bounds[-1][1]
+
+    def per_month(field: str, counted: str, extra: Q | None = None) -> dict:
+        return {
+            f"m{i}": Count(counted, filter=Q(**{f"{field}__gte": lo, f"{field}__lt": hi}) & (extra or Q()))
+            for i, (lo, hi) in enumerate(bounds)
+        }
+
+    received = Case.objects.filter(town=town, received_at__gte=start, received_at__lt=end).aggregate(
+        **per_month("received_at", "received_at")
     )
-    completed = dict(
-        Case.objects.filter(town=town, state=Case.State.COMPLETED, closed_at__gte=start, closed_at__lt=end)
-        .annotate(m=TruncMonth("closed_at", tzinfo=tz))
-        .values("m")
-        .annotate(n=Count("pk"))
-        .values_list("m", "n")
-    )
-    ratings = {
-        row["m"]: row
-        for row in Rating.objects.filter(case__town=town, rated_at__gte=start, rated_at__lt=end)
-        .annotate(m=TruncMonth("rated_at", tzinfo=tz))
-        .values("m")
-        .annotate(n=Count("pk"), ok=Count("pk", filter=Q(level__gte=SATISFIED_MIN)))
+    completed = Case.objects.filter(
+        town=town, state=Case.State.COMPLETED, closed_at__gte=start, closed_at__lt=end
+    ).aggregate(**per_month("closed_at", "closed_at"))
+    satisfied_per_month = {
+        f"ok{key[1:]}": value for key, value in per_month("rated_at", "level", Q(level__gte=SATISFIED_MIN)).items()
     }
-
-    def key(m: Month):
-        # TruncMonth gives an aware datetime on PostgreSQL and SQLite alike.
-        return timezone.make_aware(dt.datetime.combine(m.first_day, dt.time.min))
-
-    result = []
-    for i in range(months):
-        m = first.minus(-i)
-        k = key(m)
-        rating = ratings.get(k, {"n": 0, "ok": 0})
-        result.append(
-            {
-                "month": str(m),
-                "received": received.get(k, 0),
-                "completed": completed.get(k, 0),
-                "satisfaction_rate": _rate(rating["ok"], rating["n"]),
-            }
-        )
-    return result
+    rated = Rating.objects.filter(town=town, rated_at__gte=start, rated_at__lt=end).aggregate(
+        **per_month("rated_at", "level"), **satisfied_per_month
+    )
+    return [
+        {
+            "month": str(m),
+            "received": received[f"m{i}"],
+            "completed": completed[f"m{i}"],
+            "satisfaction_rate": _rate(rated[f"ok{i}"], rated[f"m{i}"]),
+        }
+        for i, m in enumerate(keys)
+    ]
 
 
 def totals(*, town) -> list[dict]:
     """Since the start, like the article's figures."""
+    # COUNT(*) rather than COUNT(id): the covering index (town, received_at) answers without reading the table.
     cases = Case.objects.filter(town=town).aggregate(
-        received=Count("pk"),
-        joint=Count("pk", filter=Q(is_joint=True)),
-        disputes=Count("pk", filter=Q(matter__category=Matter.Category.DISPUTE) & ~Q(mediation_outcome="")),
+        received=Count("*"),
+        joint=Count("received_at", filter=Q(is_joint=True)),
+        # Only dispute cases get a mediation outcome (services.step_complete), so no join to the catalogue.
+        disputes=Count("received_at", filter=~Q(mediation_outcome="")),
     )
     people = Consultation.objects.filter(town=town).aggregate(
         n=Coalesce(Sum("people"), Value(0), output_field=IntegerField())
     )
-    ratings = _rating_figures(Rating.objects.filter(case__town=town))
+    ratings = _rating_figures(Rating.objects.filter(town=town))
     return [
         {"key": "visits", "label": str(LABELS["visits"]), "value": cases["received"] + people["n"]},
         {"key": "received", "label": str(LABELS["received"]), "value": cases["received"]},

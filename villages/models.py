@@ -170,7 +170,7 @@ class Consultation(models.Model):
         verbose_name_plural = _("consultations and visits")
         ordering = ["-recorded_at"]
         constraints = [models.CheckConstraint(condition=Q(people__gte=1), name="consultation_at_least_one_person")]
-        indexes = [models.Index(fields=["town", "recorded_at"], name="consultation_town_time")]
+        indexes = [models.Index(fields=["town", "recorded_at"], include=["people"], name="consultation_town_people")]
 
     def __str__(self) -> str:
         return f"{self.recorded_at:%Y-%m-%d} {self.get_topic_display()} ×{self.people}"

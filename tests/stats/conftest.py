@@ -122,7 +122,7 @@ def make_case(
 
 
 def rate(case: Case, level: int, at: dt.datetime, *, channel: str = Rating.Channel.QR) -> Rating:
-    return Rating.objects.create(case=case, level=level, channel=channel, rated_at=at)
+    return Rating.objects.create(case=case, town_id=case.town_id, level=level, channel=channel, rated_at=at)
 
 
 def rectify(

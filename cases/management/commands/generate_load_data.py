@@ -1053,7 +1053,7 @@ class Generator:
                     appointments.append({**row, "case_id": case_id, "step_id": ids[appointment["step"]]})
                 if plan.rating:
                     rating_id = next(rating_ids)
-                    ratings.append({**plan.rating, "id": rating_id, "case_id": case_id})
+                    ratings.append({**plan.rating, "id": rating_id, "case_id": case_id, "town_id": town.pk})
                     if plan.rectification:
                         rectifications.append({**plan.rectification, "rating_id": rating_id})
             # Foreign keys are checked at commit (Django makes them deferrable), so the order is free.
