@@ -65,7 +65,7 @@ def roster_grid(*, town, market_days: list[MarketDay]) -> dict:
     return {"rows": rows, "gaps": gaps}
 
 
-def shifts_of_cadre(*, user, village_ids, today=None, limit: int = 8) -> list[DutyShift]:
+def shifts_of_cadre(*, user, village_ids, today=None, limit: int = 4) -> list[DutyShift]:
     """The cadre's desks from today on: assigned to them, or today's desk of their village they may stand in for."""
     today = today or timezone.localdate()
     return list(
