@@ -842,6 +842,27 @@ def _require_county_desk(actor, case: Case, step: CaseStep) -> None:
         raise CaseError(_("Only a cadre of the village may do this."))
 
 
+def _finish_county_step(case: Case, step: CaseStep, *, actor, now: dt.datetime, outcome: str) -> None:
+    """The county's result is in (at the hall or from the county office): the step is done, the case moves on."""
+    step.state = CaseStep.State.DONE
+    step.accepted_at = step.accepted_at or now
+    step.finished_at = now
+    step.finished_by = actor
+    step.outcome = outcome
+    step.save(update_fields=["state", "accepted_at", "finished_at", "finished_by", "outcome"])
+    _append_event(
+        case,
+        actor=actor,
+        action=CaseEvent.Action.COUNTY_DONE,
+        at=now,
+        step=step,
+        from_state=case.state,
+        to_state=case.state,
+        note=outcome,
+    )
+    _advance(case, step, now, actor)
+
+
 def appointment_book(
     *,
     actor,
@@ -953,23 +974,7 @@ def appointment_done(*, actor, appointment_id: int, outcome: str) -> Appointment
         appointment.note = outcome
         appointment.save(update_fields=["state", "finished_at", "note"])
         step = CaseStep.objects.select_for_update().get(pk=step.pk)
-        step.state = CaseStep.State.DONE
-        step.accepted_at = step.accepted_at or now
-        step.finished_at = now
-        step.finished_by = actor
-        step.outcome = outcome
-        step.save(update_fields=["state", "accepted_at", "finished_at", "finished_by", "outcome"])
-        _append_event(
-            case,
-            actor=actor,
-            action=CaseEvent.Action.COUNTY_DONE,
-            at=now,
-            step=step,
-            from_state=case.state,
-            to_state=case.state,
-            note=outcome,
-        )
-        _advance(case, step, now, actor)
+        _finish_county_step(case, step, actor=actor, now=now, outcome=outcome)
     return appointment
 
 
@@ -1023,24 +1028,7 @@ def county_record_outcome(
         _require_county_desk(actor, case, step)
         if step.county_mode != Matter.CountyMode.REFERRAL:
             raise CaseError(_("This county step is an appointment: the county officer records it."))
-        now = _now()
-        step.state = CaseStep.State.DONE
-        step.accepted_at = step.accepted_at or now
-        step.finished_at = now
-        step.finished_by = actor
-        step.outcome = outcome
-        step.save(update_fields=["state", "accepted_at", "finished_at", "finished_by", "outcome"])
-        _append_event(
-            case,
-            actor=actor,
-            action=CaseEvent.Action.COUNTY_DONE,
-            at=now,
-            step=step,
-            from_state=case.state,
-            to_state=case.state,
-            note=outcome,
-        )
-        _advance(case, step, now, actor)
+        _finish_county_step(case, step, actor=actor, now=_now(), outcome=outcome)
     return case
 
 
