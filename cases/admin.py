@@ -4,6 +4,8 @@ from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from villages.admin_scope import TownScopedAdmin
+
 from .models import Appointment, Case, CaseEvent, CaseStep, Holiday, Material, Matter, RouteStep, SealUse
 
 
@@ -41,7 +43,7 @@ class MaterialInline(admin.TabularInline):
 
 
 @admin.register(Matter)
-class MatterAdmin(admin.ModelAdmin):
+class MatterAdmin(TownScopedAdmin):
     list_display = (
         "code",
         "name",
@@ -93,7 +95,7 @@ class HolidayAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(TownScopedAdmin):
     """Cases change only through their services (locks, checks, history); the admin only reads them."""
 
     def has_add_permission(self, request):
@@ -123,6 +125,7 @@ class CaseStepInline(admin.TabularInline):
 
 @admin.register(Case)
 class CaseAdmin(ReadOnlyAdmin):
+    town_lookup = "town"
     list_display = ("number", "matter", "village", "masked_name", "state", "received_at", "closed_at")
     list_filter = ("state", "matter__category", "village", "matter")
     search_fields = ("number", "applicant_name")
@@ -142,6 +145,7 @@ class CaseAdmin(ReadOnlyAdmin):
 
 @admin.register(CaseEvent)
 class CaseEventAdmin(ReadOnlyAdmin):
+    town_lookup = "case__town"
     list_display = ("case", "seq", "at", "actor_name", "action", "state_change")
     list_filter = ("action",)
     search_fields = ("case__number", "actor_name")
@@ -155,6 +159,7 @@ class CaseEventAdmin(ReadOnlyAdmin):
 
 @admin.register(SealUse)
 class SealUseAdmin(ReadOnlyAdmin):
+    town_lookup = "village__town"
     list_display = ("used_at", "village", "seal", "used_by", "purpose")
     list_filter = ("village",)
     search_fields = ("purpose", "case__number")
@@ -164,6 +169,7 @@ class SealUseAdmin(ReadOnlyAdmin):
 
 @admin.register(Appointment)
 class AppointmentAdmin(ReadOnlyAdmin):
+    town_lookup = "case__town"
     list_display = ("date", "time", "department", "case", "state")
     list_filter = ("state", "department")
     search_fields = ("case__number",)

@@ -1,6 +1,8 @@
 from django.contrib import admin
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
+
+from villages.admin_scope import TownScopedAdmin
 
 from .models import Department, DepartmentMember
 
@@ -12,7 +14,10 @@ class DepartmentMemberInline(admin.TabularInline):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(TownScopedAdmin):
+    def town_scope(self, town_ids):
+        return Q(town__in=town_ids) | Q(level=Department.Level.COUNTY)
+
     list_display = ("name", "level", "town", "county", "desk_label", "desk_order", "member_count")
     list_filter = ("level", "town", "county")
     search_fields = ("name", "desk_label", "duties")
@@ -27,7 +32,10 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(DepartmentMember)
-class DepartmentMemberAdmin(admin.ModelAdmin):
+class DepartmentMemberAdmin(TownScopedAdmin):
+    def town_scope(self, town_ids):
+        return Q(department__town__in=town_ids) | Q(department__level=Department.Level.COUNTY)
+
     list_display = ("user", "department", "role", "is_active")
     list_filter = ("department__level", "department", "role", "is_active")
     search_fields = ("user__name", "user__username", "department__name")

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from .admin_scope import TownScopedAdmin
 from .models import (
     Consultation,
     DutyShift,
@@ -47,7 +48,8 @@ class VillageCadreInline(admin.TabularInline):
 
 
 @admin.register(Town)
-class TownAdmin(admin.ModelAdmin):
+class TownAdmin(TownScopedAdmin):
+    town_lookup = "pk"
     list_display = ("code", "name", "county", "village_count")
     search_fields = ("code", "name", "county")
 
@@ -60,7 +62,7 @@ class TownAdmin(admin.ModelAdmin):
 
 
 @admin.register(Village)
-class VillageAdmin(admin.ModelAdmin):
+class VillageAdmin(TownScopedAdmin):
     list_display = ("desk_order", "name", "code", "town", "distance_km", "hamlet_count", "is_sample")
     list_display_links = ("name",)
     list_filter = ("town", "is_sample")
@@ -76,7 +78,8 @@ class VillageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Hamlet)
-class HamletAdmin(admin.ModelAdmin):
+class HamletAdmin(TownScopedAdmin):
+    town_lookup = "village__town"
     list_display = ("name", "village", "distance_km")
     list_filter = ("village__town", "village")
     search_fields = ("name", "village__name")
@@ -84,7 +87,8 @@ class HamletAdmin(admin.ModelAdmin):
 
 
 @admin.register(VillageCadre)
-class VillageCadreAdmin(admin.ModelAdmin):
+class VillageCadreAdmin(TownScopedAdmin):
+    town_lookup = "village__town"
     list_display = ("user", "village", "title", "is_active")
     list_filter = ("village__town", "village", "title", "is_active")
     search_fields = ("user__name", "user__username", "village__name")
@@ -93,7 +97,7 @@ class VillageCadreAdmin(admin.ModelAdmin):
 
 
 @admin.register(TownStaff)
-class TownStaffAdmin(admin.ModelAdmin):
+class TownStaffAdmin(TownScopedAdmin):
     list_display = ("user", "town", "role", "is_active")
     list_filter = ("town", "role", "is_active")
     search_fields = ("user__name", "user__username")
@@ -102,7 +106,7 @@ class TownStaffAdmin(admin.ModelAdmin):
 
 
 @admin.register(MarketDay)
-class MarketDayAdmin(admin.ModelAdmin):
+class MarketDayAdmin(TownScopedAdmin):
     form = MarketDayForm
     list_display = ("date", "town", "source", "is_cancelled", "note")
     list_filter = ("town", "source", "is_cancelled")
@@ -110,7 +114,7 @@ class MarketDayAdmin(admin.ModelAdmin):
 
 
 @admin.register(Consultation)
-class ConsultationAdmin(admin.ModelAdmin):
+class ConsultationAdmin(TownScopedAdmin):
     list_display = ("recorded_at", "town", "village", "topic", "people", "recorded_by", "note")
     list_filter = ("town", "topic", "village")
     search_fields = ("note",)
@@ -119,7 +123,7 @@ class ConsultationAdmin(admin.ModelAdmin):
 
 
 @admin.register(MarketSchedule)
-class MarketScheduleAdmin(admin.ModelAdmin):
+class MarketScheduleAdmin(TownScopedAdmin):
     list_display = ("town", "kind", "cycle_days", "anchor_date", "digits", "valid_from", "valid_until")
     list_filter = ("town", "kind")
 
@@ -143,7 +147,8 @@ class ShiftCorrectionInline(admin.TabularInline):
 
 
 @admin.register(DutyShift)
-class DutyShiftAdmin(admin.ModelAdmin):
+class DutyShiftAdmin(TownScopedAdmin):
+    town_lookup = "market_day__town"
     """Sign-ins are corrected on the roster page (with a reason, kept); here they are only read."""
 
     list_display = ("market_day", "village", "cadre", "substitute", "signed_in_at", "signed_out_at", "is_corrected")
