@@ -4,7 +4,7 @@ from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from villages.admin_scope import TownScopedAdmin
+from villages.admin_scope import TownScopedAdmin, TownScopedTabularInline
 
 from .models import Appointment, Case, CaseEvent, CaseStep, Holiday, Material, Matter, RouteStep, SealUse
 
@@ -29,14 +29,14 @@ class RouteFormSet(BaseInlineFormSet):
         super().clean()
 
 
-class RouteStepInline(admin.TabularInline):
+class RouteStepInline(TownScopedTabularInline):
     model = RouteStep
     formset = RouteFormSet
     extra = 0
     fields = ("order", "department", "action", "time_limit_days")
 
 
-class MaterialInline(admin.TabularInline):
+class MaterialInline(TownScopedTabularInline):
     model = Material
     extra = 0
     fields = ("order", "name", "form", "copies", "is_required", "note")
@@ -108,7 +108,7 @@ class ReadOnlyAdmin(TownScopedAdmin):
         return False
 
 
-class CaseStepInline(admin.TabularInline):
+class CaseStepInline(TownScopedTabularInline):
     model = CaseStep
     fk_name = "case"
     extra = 0

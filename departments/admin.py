@@ -2,12 +2,12 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from villages.admin_scope import TownScopedAdmin
+from villages.admin_scope import TownScopedAdmin, TownScopedTabularInline
 
 from .models import Department, DepartmentMember
 
 
-class DepartmentMemberInline(admin.TabularInline):
+class DepartmentMemberInline(TownScopedTabularInline):
     model = DepartmentMember
     extra = 0
     autocomplete_fields = ["user"]

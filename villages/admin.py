@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from .admin_scope import TownScopedAdmin
+from .admin_scope import TownScopedAdmin, TownScopedTabularInline
 from .models import (
     Consultation,
     DutyShift,
@@ -36,12 +36,12 @@ class MarketDayForm(forms.ModelForm):
         return data
 
 
-class HamletInline(admin.TabularInline):
+class HamletInline(TownScopedTabularInline):
     model = Hamlet
     extra = 0
 
 
-class VillageCadreInline(admin.TabularInline):
+class VillageCadreInline(TownScopedTabularInline):
     model = VillageCadre
     extra = 0
     autocomplete_fields = ["user"]
@@ -128,7 +128,7 @@ class MarketScheduleAdmin(TownScopedAdmin):
     list_filter = ("town", "kind")
 
 
-class ShiftCorrectionInline(admin.TabularInline):
+class ShiftCorrectionInline(TownScopedTabularInline):
     model = ShiftCorrection
     extra = 0
     can_delete = False

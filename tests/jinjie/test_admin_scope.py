@@ -76,3 +76,37 @@ def test_superuser_sees_every_town(client_for, superuser, own_case, other_town_c
 def test_county_departments_are_visible_to_every_town_office(client_for, town_office, county_department):
     response = client_for(town_office).get("/admin/departments/department/")
     assert county_department.pk in {obj.pk for obj in response.context["cl"].result_list}
+
+
+def test_office_forms_offer_only_their_towns_choices(client_for, town_office, town, department, other_town_case):
+    other_town = other_town_case.town
+    other_department = other_town_case.steps.exclude(department=None).first().department
+    response = client_for(town_office).get("/admin/cases/matter/add/")
+    form = response.context["adminform"].form
+    assert list(form.fields["town"].queryset) == [town]
+    route_form = response.context["inline_admin_formsets"][0].formset.empty_form
+    offered = set(route_form.fields["department"].queryset)
+    assert department in offered
+    assert other_department not in offered
+    village_form = client_for(town_office).get("/admin/villages/village/add/").context["adminform"].form
+    assert other_town not in set(village_form.fields["town"].queryset)
+
+
+def test_office_cannot_add_a_village_to_another_town(client_for, town_office, other_town_case):
+    other_town = other_town_case.town
+    response = client_for(town_office).post(
+        "/admin/villages/village/add/",
+        {
+            "town": other_town.pk,
+            "code": "999",
+            "name": "闯入村",
+            "desk_order": 1,
+            "hamlets-TOTAL_FORMS": 0,
+            "hamlets-INITIAL_FORMS": 0,
+            "cadres-TOTAL_FORMS": 0,
+            "cadres-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 200  # the form comes back with an error
+    assert "town" in response.context["adminform"].form.errors
+    assert not other_town.villages.filter(name="闯入村").exists()
