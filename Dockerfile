@@ -17,8 +17,8 @@ WORKDIR /app
 COPY . .
 RUN pip install .
 
-# Static files and translations are baked into the image. Settings refuse to start without SECRET_KEY when DEBUG
-# is off, so the build uses a throwaway key; the real one comes from the environment at run time.
+# Static files and translations are baked into the image. The server refuses to start without SECRET_KEY when
+# DEBUG is off; the build signs nothing, and the real key comes from the environment at run time.
 RUN DEBUG=0 SECRET_KEY=build-only-dummy-key python manage.py collectstatic --noinput \
     && if ls locale/*/LC_MESSAGES/*.po >/dev/null 2>&1; then \
          DEBUG=0 SECRET_KEY=build-only-dummy-key python manage.py compilemessages; \

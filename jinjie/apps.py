@@ -8,6 +8,9 @@ class JinjieConfig(AppConfig):
     verbose_name = _("Users and town office")
     default_auto_field = "django.db.models.BigAutoField"
 
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 — registers the deploy checks
+
 
 class JinjieAdminConfig(AdminConfig):
     default_site = "jinjie.admin_site.HallAdminSite"

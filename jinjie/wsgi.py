@@ -1,7 +1,13 @@
 import os
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jinjie.settings")
 
 application = get_wsgi_application()
+
+if settings.SECRET_KEY_MISSING:
+    # Serving with a throwaway key would log everyone out on every restart and sign with a secret nobody chose.
+    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")

@@ -23,7 +23,7 @@ def clean_errors(instance) -> dict[str, list[str]]:
 
 
 def test_matter_with_valid_county_step_is_clean(town, county_department):
-    Matter(
+    matter = Matter(
         town=town,
         code="ok",
         name="医疗救助",
@@ -31,7 +31,11 @@ def test_matter_with_valid_county_step_is_clean(town, county_department):
         promised_days=3,
         county_mode=Matter.CountyMode.APPOINTMENT,
         county_department=county_department,
-    ).clean()
+    )
+    matter.full_clean()
+    matter.save()
+
+    assert Matter.objects.get(code="ok").county_department == county_department
 
 
 def test_matter_refuses_county_step_at_a_town_department(town, department):
@@ -67,7 +71,11 @@ def test_matter_refuses_promised_time_without_days(town):
 def test_route_step_at_own_town_department_is_clean(town, department):
     matter = MatterFactory(town=town)
 
-    RouteStep(matter=matter, order=1, department=department, action="审核").clean()
+    step = RouteStep(matter=matter, order=1, department=department, action="审核")
+    step.full_clean()
+    step.save()
+
+    assert list(matter.route.values_list("department", flat=True)) == [department.pk]
 
 
 def test_route_step_refuses_county_department(town, county_department):

@@ -67,9 +67,13 @@ def test_member_refuses_clerk_in_a_county_department(county_department):
 
 
 def test_member_accepts_county_officer_in_a_county_department(county_department):
-    DepartmentMember(
+    member = DepartmentMember(
         user=UserFactory(), department=county_department, role=DepartmentMember.Role.COUNTY_OFFICER
-    ).clean()
+    )
+    member.full_clean()
+    member.save()
+
+    assert county_department.members.get().role == DepartmentMember.Role.COUNTY_OFFICER
 
 
 def test_user_joins_a_department_only_once(clerk, department):

@@ -24,12 +24,29 @@ def run_python(args: list[str], **env: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_secret_key_is_required_when_debug_is_off():
-    result = run_python(["-c", "import django; django.setup()"], DEBUG="0")
+def test_secret_key_is_required_to_serve_when_debug_is_off():
+    result = run_python(["-c", "import jinjie.wsgi"], DEBUG="0")
 
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "SECRET_KEY" in result.stderr
+
+
+def test_deploy_check_fails_without_secret_key():
+    result = run_python(["manage.py", "check", "--deploy"], DEBUG="0", ALLOWED_HOSTS="hall.example.cn")
+
+    assert result.returncode != 0
+    assert "jinjie.E001" in result.stderr
+
+
+def test_tooling_runs_without_secret_key_on_a_throwaway_key():
+    code = "import django; django.setup(); from django.conf import settings as s; print(s.SECRET_KEY)"
+    first = run_python(["-c", code], DEBUG="0")
+    second = run_python(["-c", code], DEBUG="0")
+
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip().startswith("unset-")
+    assert first.stdout.strip() != second.stdout.strip()
 
 
 def test_debug_without_secret_key_starts_with_a_development_key():
