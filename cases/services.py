@@ -116,6 +116,11 @@ def _append_event(
     return event
 
 
+def _record(case: Case, **event) -> CaseEvent:
+    """An event that leaves the case's state as it is (a step done, a booking, a rating…)."""
+    return _append_event(case, from_state=case.state, to_state=case.state, **event)
+
+
 def _save_case(case: Case, *fields: str) -> None:
     case.version += 1
     case.save(update_fields=[*fields, "version"])
@@ -160,14 +165,12 @@ def _activate(case: Case, step: CaseStep, now: dt.datetime, actor) -> None:
     )
     case.current_step = step
     if step.kind == CaseStep.Kind.COUNTY and step.county_mode == Matter.CountyMode.REFERRAL:
-        _append_event(
+        _record(
             case,
             actor=actor,
             action=CaseEvent.Action.REFERRED,
             at=now,
             step=step,
-            from_state=case.state,
-            to_state=case.state,
             note=_("Approved form to be taken to %(department)s.") % {"department": step.department.name},
         )
 
@@ -577,16 +580,7 @@ def step_complete(
                 outcome = f"{MediationOutcome(mediation_outcome).label}：{outcome}"
                 step.outcome = outcome
         step.save(update_fields=["state", "accepted_at", "accepted_by", "finished_at", "finished_by", "outcome"])
-        _append_event(
-            case,
-            actor=actor,
-            action=CaseEvent.Action.STEP_DONE,
-            at=now,
-            step=step,
-            from_state=case.state,
-            to_state=case.state,
-            note=outcome,
-        )
+        _record(case, actor=actor, action=CaseEvent.Action.STEP_DONE, at=now, step=step, note=outcome)
         _advance(case, step, now, actor)
     return case
 
@@ -697,16 +691,7 @@ def step_return(
         step.save(update_fields=["state", "return_count"])
         _activate(case, previous, now, actor)
         _save_case(case, "current_step")
-        _append_event(
-            case,
-            actor=actor,
-            action=CaseEvent.Action.RETURNED,
-            at=now,
-            step=previous,
-            from_state=case.state,
-            to_state=case.state,
-            note=reason,
-        )
+        _record(case, actor=actor, action=CaseEvent.Action.RETURNED, at=now, step=previous, note=reason)
     return case
 
 
@@ -815,16 +800,7 @@ def step_skip(
         step.finished_by = actor
         step.outcome = reason
         step.save(update_fields=["state", "finished_at", "finished_by", "outcome"])
-        _append_event(
-            case,
-            actor=actor,
-            action=CaseEvent.Action.SKIPPED,
-            at=now,
-            step=step,
-            from_state=case.state,
-            to_state=case.state,
-            note=reason,
-        )
+        _record(case, actor=actor, action=CaseEvent.Action.SKIPPED, at=now, step=step, note=reason)
         _advance(case, step, now, actor)
     return case
 
@@ -850,16 +826,7 @@ def _finish_county_step(case: Case, step: CaseStep, *, actor, now: dt.datetime, 
     step.finished_by = actor
     step.outcome = outcome
     step.save(update_fields=["state", "accepted_at", "finished_at", "finished_by", "outcome"])
-    _append_event(
-        case,
-        actor=actor,
-        action=CaseEvent.Action.COUNTY_DONE,
-        at=now,
-        step=step,
-        from_state=case.state,
-        to_state=case.state,
-        note=outcome,
-    )
+    _record(case, actor=actor, action=CaseEvent.Action.COUNTY_DONE, at=now, step=step, note=outcome)
     _advance(case, step, now, actor)
 
 
@@ -904,14 +871,12 @@ def appointment_book(
         if case.state == Case.State.RECEIVED:
             case.state = Case.State.IN_PROGRESS
         _save_case(case, "state")
-        _append_event(
+        _record(
             case,
             actor=actor,
             action=CaseEvent.Action.BOOKED,
             at=now,
             step=step,
-            from_state=case.state,
-            to_state=case.state,
             note=f"{step.department.name} {date:%Y-%m-%d} {time:%H:%M} {appointment.place}",
         )
     return appointment
@@ -940,14 +905,12 @@ def appointment_confirm(*, actor, appointment_id: int) -> Appointment:
         appointment.confirmed_at = now
         appointment.save(update_fields=["state", "confirmed_by", "confirmed_at"])
         _save_case(case)
-        _append_event(
+        _record(
             case,
             actor=actor,
             action=CaseEvent.Action.CONFIRMED,
             at=now,
             step=appointment.step,
-            from_state=case.state,
-            to_state=case.state,
             note=f"{appointment.date:%Y-%m-%d} {appointment.time:%H:%M}",
         )
     return appointment
@@ -1000,16 +963,7 @@ def appointment_no_show(*, actor, appointment_id: int, note: str = "") -> Appoin
         appointment.note = note.strip()
         appointment.save(update_fields=["state", "finished_at", "note"])
         _save_case(case)
-        _append_event(
-            case,
-            actor=actor,
-            action=CaseEvent.Action.NO_SHOW,
-            at=now,
-            step=appointment.step,
-            from_state=case.state,
-            to_state=case.state,
-            note=note.strip(),
-        )
+        _record(case, actor=actor, action=CaseEvent.Action.NO_SHOW, at=now, step=appointment.step, note=note.strip())
     return appointment
 
 
@@ -1079,13 +1033,11 @@ def rating_submit(*, case_id: int, level: int, comment: str = "", channel: str, 
             rated_at=now,
             recorded_by=actor if channel == Rating.Channel.DESK else None,
         )
-        _append_event(
+        _record(
             case,
             actor=actor if channel == Rating.Channel.DESK else None,
             action=CaseEvent.Action.RATED,
             at=now,
-            from_state=case.state,
-            to_state=case.state,
             note=str(rating.get_level_display()),
         )
         if rating.is_bad:
@@ -1136,13 +1088,5 @@ def rectification_answer(*, actor, rectification_id: int, action_taken: str, cal
         rectification.done_at = now
         rectification.done_by = actor
         rectification.save(update_fields=["action_taken", "callback_note", "callback_at", "done_at", "done_by"])
-        _append_event(
-            case,
-            actor=actor,
-            action=CaseEvent.Action.RECTIFIED,
-            at=now,
-            from_state=case.state,
-            to_state=case.state,
-            note=action_taken,
-        )
+        _record(case, actor=actor, action=CaseEvent.Action.RECTIFIED, at=now, note=action_taken)
     return rectification

@@ -7,13 +7,6 @@ from django.utils import timezone
 from .models import DutyShift, MarketDay, Town, TownStaff, Village, VillageCadre
 
 
-def villages_of_cadre(*, user) -> QuerySet[Village]:
-    """The villages whose desk this user may sit at (active cadre memberships)."""
-    if not user.is_authenticated:
-        return Village.objects.none()
-    return Village.objects.filter(cadres__user=user, cadres__is_active=True).select_related("town")
-
-
 def towns_of_staff(
     *, user, roles: tuple[str, ...] = (TownStaff.Role.OFFICE, TownStaff.Role.SUPERVISOR)
 ) -> QuerySet[Town]:
