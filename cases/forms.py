@@ -1,6 +1,7 @@
 """The shape of input. Domain rules (who, which state) live in services; forms only check what was typed."""
 
 import datetime as dt
+import unicodedata
 import uuid
 
 from django import forms
@@ -15,14 +16,22 @@ from villages.models import Consultation, Hamlet
 
 from .models import Matter, MediationOutcome, Rating
 
-mobile = RegexValidator(r"^1\d{10}$", _("Enter an 11-digit mobile number starting with 1."))
+# ASCII digits only: Python's \\d would also take full-width ０-９ and other scripts' digits.
+mobile = RegexValidator(r"^1[0-9]{10}$", _("Enter an 11-digit mobile number starting with 1."))
+
+
+def to_ascii(value: str) -> str:
+    """What a Chinese input method types in full width (１３８…, Ｘ, －) becomes the ASCII the records use."""
+    return unicodedata.normalize("NFKC", value or "").strip().replace(" ", "")
 
 
 def validate_id_number(value: str) -> str:
     """GB 11643: 18 characters, a real birth date, the right check digit."""
-    value = (value or "").strip().upper().replace(" ", "")
+    value = to_ascii(value).upper()
     if len(value) != 18:
         raise forms.ValidationError(_("An ID number has 18 characters."))
+    if not (value[:17].isascii() and value[:17].isdigit() and (value[17] == "X" or value[17] in "0123456789")):
+        raise forms.ValidationError(_("An ID number has 17 digits and then a digit or X."))
     try:
         ric.validate(value)
     except StdnumError:
@@ -47,7 +56,7 @@ def material_label(material) -> str:
 class IntakeForm(forms.Form):
     applicant_name = forms.CharField(label=_("Applicant name"), max_length=50)
     applicant_id_number = forms.CharField(label=_("ID number"), max_length=20)
-    applicant_phone = forms.CharField(label=_("Mobile phone"), max_length=11, validators=[mobile])
+    applicant_phone = forms.CharField(label=_("Mobile phone"), max_length=20)
     hamlet = forms.ModelChoiceField(
         label=_("Hamlet"), queryset=Hamlet.objects.none(), required=False, empty_label=_("— choose the hamlet —")
     )
@@ -86,6 +95,11 @@ class IntakeForm(forms.Form):
 
     def clean_applicant_id_number(self):
         return validate_id_number(self.cleaned_data["applicant_id_number"])
+
+    def clean_applicant_phone(self):
+        phone = to_ascii(self.cleaned_data["applicant_phone"])
+        mobile(phone)
+        return phone
 
 
 class IntakeChoiceForm(forms.Form):
@@ -171,15 +185,20 @@ class TrackForm(forms.Form):
         max_length=30,
         widget=forms.TextInput(attrs={"placeholder": "451425102-20261126-0001", "autocomplete": "off"}),
     )
-    phone4 = forms.RegexField(
+    phone4 = forms.CharField(
         label=_("Last four digits of the phone"),
-        regex=r"^\d{4}$",
-        error_messages={"invalid": _("Enter the last four digits of the phone number.")},
+        max_length=8,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 4}),
     )
 
     def clean_number(self):
-        return self.cleaned_data["number"].strip()
+        return to_ascii(self.cleaned_data["number"])
+
+    def clean_phone4(self):
+        digits = to_ascii(self.cleaned_data["phone4"])
+        if not (len(digits) == 4 and digits.isascii() and digits.isdigit()):
+            raise forms.ValidationError(_("Enter the last four digits of the phone number."))
+        return digits
 
 
 class RatingForm(forms.Form):

@@ -54,6 +54,38 @@ def actions_for(user, case: Case) -> set[str]:
     return actions
 
 
+# The actions whose work needs the applicant's full identity: verifying, deciding, booking or handing to the county.
+# Skipping a step (the town office) or only reading (supervisor, a desk whose step is finished) does not.
+IDENTITY_WORK = {
+    "stamp",
+    "accept",
+    "complete",
+    "request_materials",
+    "materials_brought",
+    "reject",
+    "book",
+    "county_outcome",
+}
+
+
+def may_see_full_id(user, case: Case, actions: set[str] | None = None) -> bool:
+    """The one rule for full ID numbers and phones, on the case page and on every paper: the cadre of the
+    applicant's own village (who knows the villager and certifies the facts), the desk working the case now, and the
+    county officer of an appointment still to be carried out. Everyone else sees them masked."""
+    roles = access.roles_for(user)
+    if case.village_id in roles.village_ids:
+        return True
+    if actions is None:
+        actions = actions_for(user, case)
+    if actions & IDENTITY_WORK:
+        return True
+    return any(
+        a.department_id in roles.county_department_ids
+        and a.state in (Appointment.State.BOOKED, Appointment.State.CONFIRMED)
+        for a in case.appointments.all()
+    )
+
+
 def may_record_rating(user, case: Case) -> bool:
     """A finished case's rating may be taken at the desk by a cadre of its village or a clerk who handled it."""
     if case.state not in (Case.State.COMPLETED, Case.State.REJECTED):

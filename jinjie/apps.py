@@ -9,7 +9,9 @@ class JinjieConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401 — registers the deploy checks
+        from . import checks, security  # noqa: F401 — checks registers the deploy checks
+
+        security.connect()
 
 
 class JinjieAdminConfig(AdminConfig):

@@ -1,3 +1,5 @@
+from django.conf import settings
+
 from .roles import roles_for
 
 
@@ -5,4 +7,4 @@ def roles(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"hall_roles": roles_for(user)}
+    return {"hall_roles": roles_for(user), "idle_seconds": settings.SESSION_IDLE_SECONDS}

@@ -152,3 +152,45 @@ def test_the_same_intake_form_submitted_twice_at_once_opens_one_case(cadre, vill
     duplicate = next(value for kind, value in results if kind == "error")
     assert duplicate.case.pk == case.pk
     assert CaseEvent.objects.filter(action=CaseEvent.Action.RECEIVED).count() == 1
+
+
+# --- tracking guesses (issue 8, point 3) -------------------------------------------------------------------------
+
+
+def _parallel_wrong_guesses(case, addresses: list[str]) -> list[str]:
+    from django.test import Client
+
+    def guess(address: str):
+        def work():
+            response = Client().post("/track/", {"number": case.number, "phone4": "0000"}, REMOTE_ADDR=address)
+            return response.content.decode()
+
+        return work
+
+    results = run_together([guess(address) for address in addresses])
+    assert all(kind == "ok" for kind, _ in results), results
+    return [page for _, page in results]
+
+
+def test_forty_parallel_guesses_from_one_client_cannot_pass_its_limit(cadre, village, hamlet, referral_matter):
+    from cases import throttle
+    from cases.models import GuessCounter
+
+    case = open_case(actor=cadre, matter=referral_matter, village=village, hamlet=hamlet, phone="13800001234")
+
+    pages = _parallel_wrong_guesses(case, ["10.5.0.1"] * 40)
+
+    checked = [page for page in pages if "还可以试" in page]
+    assert len(checked) == throttle.CLIENT_LIMIT
+    assert GuessCounter.objects.get(key="track:client:10.5.0.1").count == throttle.CLIENT_LIMIT
+
+
+def test_forty_parallel_guesses_from_many_clients_cannot_pass_the_number_limit(cadre, village, hamlet, referral_matter):
+    from cases import throttle
+
+    case = open_case(actor=cadre, matter=referral_matter, village=village, hamlet=hamlet, phone="13800001234")
+
+    pages = _parallel_wrong_guesses(case, [f"10.6.0.{n}" for n in range(40)])
+
+    checked = [page for page in pages if "还可以试" in page]
+    assert len(checked) == throttle.NUMBER_LIMIT

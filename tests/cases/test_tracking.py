@@ -6,11 +6,10 @@ import json
 import re
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
-from cases import services
-from cases.models import Case
+from cases import services, throttle
+from cases.models import Case, GuessCounter
 from tests.factories import (
     APPLICANT_ID,
     APPLICANT_NAME,
@@ -28,13 +27,6 @@ RIGHT = APPLICANT_PHONE[-4:]
 WRONG = "0000" if RIGHT != "0000" else "1111"
 OUTCOME = "内部意见：家庭收入已核实，建议批准"
 OTHER_NUMBER = "451425102-20200101-0042"
-
-
-@pytest.fixture(autouse=True)
-def _clear_throttle():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -241,17 +233,72 @@ def test_five_wrong_guesses_on_other_numbers_block_the_client(client, case):
     assert track(client, case.number, RIGHT, address="10.0.0.2").status_code == 302  # another client is not blocked
 
 
-def test_five_wrong_guesses_from_different_clients_block_the_number(client, case):
+def test_strangers_wrong_guesses_do_not_lock_the_owner_out(client, case):
+    # Five strangers, five wrong guesses each: every one of them is stopped, the villager still gets in.
     for n in range(5):
-        track(client, case.number, WRONG, address=f"10.0.1.{n}")
+        for _ in range(throttle.CLIENT_LIMIT):
+            track(client, case.number, WRONG, address=f"10.0.1.{n}")
+        assert track(client, case.number, RIGHT, address=f"10.0.1.{n}").status_code == 200
 
-    assert track(client, case.number, RIGHT, address="10.0.2.1").status_code == 200
+    assert track(client, case.number, RIGHT, address="10.0.2.1").status_code == 302
+
+
+def _lock_number(client, number):
+    for n in range(throttle.NUMBER_LIMIT):
+        track(client, number, WRONG, address=f"10.1.{n // 4}.{n % 4}")
+
+
+def test_a_number_is_locked_only_after_far_more_failures_than_a_villager_makes(client, case):
+    for n in range(throttle.NUMBER_LIMIT - 1):
+        track(client, case.number, WRONG, address=f"10.1.{n // 4}.{n % 4}")
+    assert throttle.NUMBER_LIMIT >= 20
+    assert track(client, case.number, RIGHT, address="10.0.2.1").status_code == 302
+
+    track(client, case.number, WRONG, address="10.0.3.1")
+    locked = track(client, case.number, RIGHT, address="10.0.2.2")
+
+    assert locked.status_code == 200
+    assert "二维码" in str(locked.context["form"].non_field_errors()[0])
+
+
+def test_a_wrong_guess_says_how_many_attempts_are_left(client, case):
+    first = track(client, case.number, WRONG)
+    second = track(client, case.number, WRONG)
+
+    assert f"还可以试 {throttle.CLIENT_LIMIT - 1} 次" in first.content.decode()
+    assert f"还可以试 {throttle.CLIENT_LIMIT - 2} 次" in second.content.decode()
+
+
+def test_a_right_guess_gives_its_place_back(client, case):
+    for _ in range(throttle.CLIENT_LIMIT - 1):
+        track(client, case.number, WRONG)
+    for _ in range(3):
+        assert track(client, case.number, RIGHT).status_code == 302
+
+    assert track(client, case.number, WRONG).status_code == 200
+    assert track(client, case.number, RIGHT).status_code == 200  # now five wrong: blocked
+
+
+def test_the_count_lives_in_the_database_after_migrate_alone(client, case):
+    track(client, case.number, WRONG)
+
+    assert GuessCounter.objects.filter(key="track:client:10.0.0.1", count=1).exists()
+
+
+def test_the_client_window_ends_after_ten_minutes(client, case):
+    for _ in range(throttle.CLIENT_LIMIT):
+        track(client, case.number, WRONG)
+    assert track(client, case.number, RIGHT).status_code == 200
+    GuessCounter.objects.filter(key="track:client:10.0.0.1").update(
+        window_start=timezone.now() - throttle.CLIENT_WINDOW - dt.timedelta(seconds=1)
+    )
+
+    assert track(client, case.number, RIGHT).status_code == 302
 
 
 def test_a_blocked_number_does_not_block_other_cases(client, case, other_cadre, other_village, referral_matter):
     other = open_case(actor=other_cadre, matter=referral_matter, village=other_village, phone="13800005678")
-    for n in range(5):
-        track(client, case.number, WRONG, address=f"10.0.1.{n}")
+    _lock_number(client, case.number)
 
     assert track(client, other.number, "5678", address="10.0.2.1").status_code == 302
 
@@ -310,7 +357,17 @@ def test_api_and_track_page_share_the_count(client, case):
 
 
 def test_the_token_page_is_not_affected_by_the_number_throttle(client, case):
-    for n in range(5):
-        track(client, case.number, WRONG, address=f"10.0.1.{n}")
+    _lock_number(client, case.number)
 
+    assert track(client, case.number, RIGHT, address="10.0.2.1").status_code == 200
     assert client.get(f"/t/{case.token}/").status_code == 200
+
+
+def test_throttle_refusals_are_logged_without_the_phone(client, case, caplog):
+    with caplog.at_level("INFO", logger="jinjie.security"):
+        for _ in range(throttle.CLIENT_LIMIT + 1):
+            track(client, case.number, WRONG)
+
+    lines = [r.getMessage() for r in caplog.records if r.name == "jinjie.security"]
+    assert any(line.startswith("throttle ") and case.number in line and "client=10.0.0.1" in line for line in lines)
+    assert not any(WRONG in line or RIGHT in line or APPLICANT_PHONE in line for line in lines)
