@@ -6,17 +6,35 @@ STAMP := $(VENV)/.installed
 PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+LOCK := requirements/dev.txt
+PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --all-build-deps \
+	--no-emit-index-url --no-emit-find-links
 
-.PHONY: run test setup lint migrate bench messages clean
+.PHONY: run test setup lock lint migrate bench messages clean
 
-$(STAMP): pyproject.toml
+# Exactly the locked versions (requirements/dev.txt: every package, direct and transitive, pinned and hashed), then
+# the project itself without dependencies. pip check fails when pyproject.toml asks for something the lock lacks.
+$(STAMP): $(LOCK) pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	@$(BIN)/pip check >/dev/null || { $(BIN)/pip check; echo "$(LOCK) does not match pyproject.toml: run make lock"; exit 1; }
 	touch $(STAMP)
 
 setup: $(STAMP)
 	@mkdir -p var
+
+# Regenerate both lock files from pyproject.toml (README, "依赖锁定"). Existing pins are kept where they still fit;
+# make lock LOCK_ARGS=--upgrade (or --upgrade-package NAME) moves them.
+lock: $(BIN)/pip-compile
+	$(PIP_COMPILE) $(LOCK_ARGS) --output-file requirements/base.txt pyproject.toml
+	$(PIP_COMPILE) $(LOCK_ARGS) --extra dev --constraint requirements/base.txt --output-file requirements/dev.txt \
+		pyproject.toml
+
+# Only pip-compile from the current lock: pyproject.toml may have moved on, and that is why one locks.
+$(BIN)/pip-compile:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(LOCK)
 
 # Development server: SQLite under var/ unless DATABASE_URL says otherwise; demo town loaded when empty.
 run: export DEBUG ?= 1
