@@ -10,7 +10,7 @@ LOCK := requirements/dev.txt
 PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --all-build-deps \
 	--no-emit-index-url --no-emit-find-links
 
-.PHONY: run test setup lock lint migrate bench messages clean
+.PHONY: run test setup lock lint migrate bench loadtest messages clean
 
 # Exactly the locked versions (requirements/dev.txt: every package, direct and transitive, pinned and hashed), then
 # the project itself without dependencies. pip check fails when pyproject.toml asks for something the lock lacks.
@@ -64,6 +64,11 @@ messages: setup
 bench: export SECRET_KEY ?= bench-only-secret-key
 bench: setup
 	$(PY) manage.py bench $(BENCH_ARGS)
+
+# Load and fault test (README): 50 simulated users for LOADTEST_SECONDS (180) against gunicorn on a private
+# PostgreSQL 15 cluster it creates and deletes, restarted midway; then checks every acknowledged case and step.
+loadtest: setup
+	$(PY) loadtest/run.py
 
 clean:
 	rm -rf $(VENV) var/static
