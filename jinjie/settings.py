@@ -57,6 +57,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so every response carries them, redirects and early refusals included (see "Security headers").
+    "csp.middleware.CSPMiddleware",
+    "jinjie.middleware.PermissionsPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -157,6 +160,31 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# --- Security headers and error pages (issue 8, point 4) ------------------------------------------------------------
+# Content-Security-Policy (django-csp, csp.middleware.CSPMiddleware): scripts, styles, fonts and requests only from
+# our own origin, and no inline <script>, on…= handler, <style> or style="" anywhere — the hall's own pages and the
+# Django admin alike ('unsafe-inline' is nowhere; behaviour lives in static/hall/*.js, looks in static/hall/*.css;
+# tests/jinjie/test_headers.py scans every template for inline code). img-src allows data: for Bootstrap's and
+# hall.css's SVG icons; the receipt's QR code is inline <svg> markup, which needs nothing. No plug-ins, no <base>,
+# forms post only to us, no page may be framed (frame-ancestors, with X_FRAME_OPTIONS = "DENY" for old browsers).
+# With DEBUG on, django-csp leaves Django's technical 404/500 pages (inline styles) without the header.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Powerful browser features no page of the hall uses (jinjie.middleware.PermissionsPolicyMiddleware).
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+# A form posted from a page whose CSRF token has gone stale: the Chinese "页面已过期" page instead of Django's.
+CSRF_FAILURE_VIEW = "jinjie.views.csrf_failure"
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -21,3 +21,9 @@ urlpatterns = [
     path("", include("villages.urls")),
     path("", include("cases.urls")),
 ]
+
+# Chinese error pages (jinjie/views.py).
+handler400 = "jinjie.views.bad_request"
+handler403 = "jinjie.views.permission_denied"
+handler404 = "jinjie.views.page_not_found"
+handler500 = "jinjie.views.server_error"

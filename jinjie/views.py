@@ -1,9 +1,11 @@
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseServerError
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
 
 from cases.selectors import guide_by_category, hall_counts
@@ -76,3 +78,34 @@ def hall_board(request):
         context["next_days"] = next_market_days(town=town, today=today)
     template = "jinjie/_hall_board.html" if request.headers.get("HX-Request") else "jinjie/hall.html"
     return render(request, template, context)
+
+
+# --- Error pages (issue 8, point 4): in Chinese, under the same headers and Content-Security-Policy as every page. ---
+# 403, 404 and the CSRF failure keep the site's navigation (base.html); 400 and 500 are self-contained and rendered
+# without the request's context: the request, the session or the database may be exactly what failed.
+
+
+def bad_request(request, exception):
+    return HttpResponseBadRequest(loader.render_to_string("400.html"))
+
+
+@requires_csrf_token
+def permission_denied(request, exception):
+    return render(request, "403.html", status=403)
+
+
+@requires_csrf_token
+def page_not_found(request, exception):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    return HttpResponseServerError(loader.render_to_string("500.html"))
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: mostly a form left open past its session, or the login page kept open overnight.
+
+    Rendering base.html issues a fresh CSRF cookie, so going back and refreshing is enough to try again.
+    """
+    return render(request, "403_csrf.html", status=403)
