@@ -1,3 +1,4 @@
+import datetime
 import hashlib
 import json
 
@@ -7,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from . import history_keys
 
 
 class Matter(models.Model):
@@ -564,7 +567,8 @@ class CaseEventQuerySet(models.QuerySet):
 
 
 class CaseEvent(models.Model):
-    """Append-only history of a case. Each event carries the hash of its predecessor (tamper evidence)."""
+    """Append-only history of a case. Each event carries the hash of its predecessor (tamper evidence), and its own
+    hash is an HMAC under a key from the environment (`cases.history_keys`), so rewriting a chain needs the key."""
 
     class Action(models.TextChoices):
         RECEIVED = "received", _("Case received")
@@ -608,6 +612,8 @@ class CaseEvent(models.Model):
     note = models.TextField(_("note"), blank=True)
     prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
     hash = models.CharField(_("hash"), max_length=64)
+    # The key that signed `hash`; "sha256" for the events written before the history was keyed (plain hash).
+    key_id = models.CharField(_("signing key"), max_length=16, default=history_keys.current_key_id)
 
     objects = CaseEventQuerySet.as_manager()
 
@@ -644,10 +650,12 @@ class CaseEvent(models.Model):
         return Case.State(self.to_state).label if self.to_state in Case.State.values else self.to_state
 
     def payload(self) -> dict:
-        return {
+        # The time in UTC, as it reads back from the database, whatever time zone the writer's clock was in.
+        at = self.at.astimezone(datetime.UTC) if self.at.utcoffset() is not None else self.at
+        data = {
             "case": self.case_id,
             "seq": self.seq,
-            "at": self.at.isoformat(timespec="microseconds"),
+            "at": at.isoformat(timespec="microseconds"),
             "actor": self.actor_id,
             "actor_name": self.actor_name,
             "action": self.action,
@@ -657,10 +665,80 @@ class CaseEvent(models.Model):
             "note": self.note,
             "prev": self.prev_hash,
         }
+        if self.key_id != history_keys.LEGACY:
+            data["key"] = self.key_id
+        return data
 
     def compute_hash(self) -> str:
-        data = json.dumps(self.payload(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(data.encode("utf-8")).hexdigest()
+        """HMAC-SHA256 of the canonical payload under the event's key; the plain SHA-256 of old for legacy events."""
+        data = json.dumps(self.payload(), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        if self.key_id == history_keys.LEGACY:
+            return hashlib.sha256(data).hexdigest()
+        return history_keys.sign(self.key_id, data)
+
+
+class HistoryDigestQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("History digests are append-only.")
+
+    def delete(self):
+        raise PermissionError("History digests are append-only.")
+
+
+class HistoryDigest(models.Model):
+    """One town's case history for one finished local day, sealed: for every case that got events that day, the
+    head its chain had at the end of the day (number, seq, hash), folded with the counts under an HMAC.
+
+    Append-only like the history. The supervisor prints or exports the values; re-folding the same day from the
+    events later (`cases.history.fold_days`) must give the same heads, or the history was changed since.
+    """
+
+    town = models.ForeignKey(
+        "villages.Town", on_delete=models.PROTECT, related_name="history_digests", verbose_name=_("town")
+    )
+    date = models.DateField(_("date"))
+    cases = models.PositiveIntegerField(_("cases"))
+    events = models.PositiveIntegerField(_("events"))
+    heads = models.JSONField(_("chain heads"), default=list)  # [[case number, seq, hash], …] sorted by number
+    key_id = models.CharField(_("signing key"), max_length=16)
+    value = models.CharField(_("digest"), max_length=64)
+    created_at = models.DateTimeField(_("sealed at"))
+
+    objects = HistoryDigestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("daily history digest")
+        verbose_name_plural = _("daily history digests")
+        ordering = ["town", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["town", "date"], name="historydigest_unique_day"),
+            models.CheckConstraint(condition=Q(cases__lte=models.F("events")), name="historydigest_cases_have_events"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.town_id} {self.date:%Y-%m-%d} {self.value[:16]}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None or not self._state.adding:
+            raise PermissionError("History digests are append-only: a digest cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("History digests are append-only: a digest cannot be deleted.")
+
+    def payload(self) -> dict:
+        return {
+            "town": self.town_id,
+            "date": self.date.isoformat(),
+            "cases": self.cases,
+            "events": self.events,
+            "heads": [list(head) for head in self.heads],
+            "key": self.key_id,
+        }
+
+    def compute_value(self) -> str:
+        data = json.dumps(self.payload(), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        return history_keys.sign(self.key_id, data)
 
 
 class Rating(models.Model):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from departments.models import Department, DepartmentMember
 
-from . import access
+from . import access, history_keys
 from .calendar import add_working_days, extend_by_working_days, working_days_between
 from .models import (
     Appointment,
@@ -93,7 +93,8 @@ def _append_event(
     to_state: str = "",
     note: str = "",
 ) -> CaseEvent:
-    """Append to the hash chain. The caller holds the case row lock, so seq cannot race."""
+    """Append to the hash chain, signed with the current history key. The caller holds the case row lock, so seq
+    cannot race."""
     last = CaseEvent.objects.filter(case=case).order_by("-seq").values("seq", "hash").first()
     event = CaseEvent(
         case=case,
@@ -107,6 +108,7 @@ def _append_event(
         to_state=to_state,
         note=note,
         prev_hash=last["hash"] if last else "",
+        key_id=history_keys.current_key_id(),
     )
     event.hash = event.compute_hash()
     event.save()

@@ -10,12 +10,15 @@ class HallAdminSite(admin.AdminSite):
     index_template = "admin/hall_index.html"
 
     def get_urls(self):
-        from . import stats
+        from . import digests, stats
 
         def page(view, **kwargs):
             return self.admin_view(lambda request: view(request, admin_site=self, **kwargs))
 
         return [
+            path("history-digests/", page(digests.digest_list), name="history_digests"),
+            path("history-digests/print/", page(digests.digest_print), name="history_digests_print"),
+            path("history-digests/export.csv", page(digests.digest_export), name="history_digests_csv"),
             path("stats/", page(stats.monthly_stats), name="stats"),
             path("stats/export.xlsx", page(stats.monthly_export, fmt="xlsx"), name="stats_xlsx"),
             path("stats/export.csv", page(stats.monthly_export, fmt="csv"), name="stats_csv"),

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
+from cases import history_keys
+
 
 @register(Tags.security, deploy=True)
 def secret_key_configured(app_configs, **kwargs):
@@ -13,3 +15,26 @@ def secret_key_configured(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.security, deploy=True)
+def history_keys_configured(app_configs, **kwargs):
+    if not settings.DEBUG and not history_keys.configured_entries():
+        return [
+            Error(
+                "HISTORY_KEYS must be set when DEBUG is off: the case history would be signed with a development key "
+                "derived from SECRET_KEY.",
+                hint='Set HISTORY_KEYS="<id>:<base64 secret of 32 bytes or more>" (see README, 办理记录防篡改).',
+                id="jinjie.E002",
+            )
+        ]
+    return []
+
+
+@register(Tags.security)
+def history_keys_valid(app_configs, **kwargs):
+    _keys, problems = history_keys.parse(history_keys.configured_entries())
+    return [
+        Error(f"HISTORY_KEYS: {problem}.", hint="See README, 办理记录防篡改 / History keys.", id="jinjie.E003")
+        for problem in problems
+    ]

@@ -36,6 +36,13 @@ if not SECRET_KEY:
         "insecure-development-only-key-do-not-use-in-production" if DEBUG else f"unset-{secrets.token_urlsafe(50)}"
     )
 
+# --- Keys that sign the case history (issue 8, point 5) ------------------------------------------------------------
+# HISTORY_KEYS="2026a:<base64 secret>,2025b:<older secret>": every case event and daily digest is signed (HMAC-SHA256)
+# with the first key; the others only verify what they signed before a rotation. Kept in the environment, never in
+# the database (README, "办理记录防篡改 / History keys"; parsed and checked in cases/history_keys.py). Unset: a
+# development key "dev" derived from SECRET_KEY; `check --deploy` reports jinjie.E002 when DEBUG is off.
+HISTORY_KEYS = env_list("HISTORY_KEYS", "")
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 

@@ -1,10 +1,13 @@
-"""Tamper-evident history (issue 3, point 9): a hash chain per case, `verify_history`, and no edit or delete."""
+"""Tamper-evident history (issue 3, point 9; issue 8, point 5): a signed hash chain per case, `verify_history`, and no
+edit or delete — by the ORM, the admin, and on PostgreSQL by the database itself.
+
+Keys and rotation: test_history_keys.py. Daily digests: test_history_digest.py."""
 
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import ProtectedError
 
 from cases import services
@@ -45,7 +48,24 @@ def verify_fails(*args) -> tuple[str, str]:
     return str(excinfo.value), out.getvalue()
 
 
-def raw(sql: str, params: list) -> None:
+def raw(sql: str, params: list, *, table: str = TABLE) -> None:
+    """Tamper as a DBA would: plain SQL past the application. On PostgreSQL the append-only trigger is switched off
+    first (as the table's owner can), so these tests show what verify_history finds when that guard is gone."""
+    quoted = connection.ops.quote_name(table)
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.execute(sql.replace("{table}", quoted), params)
+            return
+        # ALTER TABLE waits for no deferred foreign-key check: run those now, and defer them again afterwards.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f"ALTER TABLE {quoted} DISABLE TRIGGER USER")
+        cursor.execute(sql.replace("{table}", quoted), params)
+        cursor.execute(f"ALTER TABLE {quoted} ENABLE TRIGGER USER")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def plain_sql(sql: str, params: list | None = None) -> None:
+    """Plain SQL with every guard of the database in place."""
     with connection.cursor() as cursor:
         cursor.execute(sql.replace("{table}", connection.ops.quote_name(TABLE)), params)
 
@@ -324,3 +344,57 @@ def test_admin_refuses_to_change_a_case(client_for, request, case, role):
 
     assert response.status_code == 403
     assert reload(case).state == case.state
+
+
+# --- on PostgreSQL the database itself refuses (migration 0010) --------------------------------------------------
+
+on_postgres = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="needs PostgreSQL triggers (set DATABASE_URL=postgres://…)"
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        pytest.param("UPDATE {table} SET note = %s WHERE id = %s", id="update", marks=on_postgres),
+        pytest.param("DELETE FROM {table} WHERE id = %s AND note <> %s", id="delete", marks=on_postgres),
+    ],
+)
+def test_the_database_refuses_raw_sql_that_changes_or_removes_an_event(case, sql):
+    event = CaseEvent.objects.filter(case=case).order_by("seq")[1]
+    params = ["改", event.pk] if sql.startswith("UPDATE") else [event.pk, "改"]
+
+    with pytest.raises(DatabaseError, match="办理记录只能追加") as refused, transaction.atomic():
+        plain_sql(sql, params)
+
+    assert "append-only" in str(refused.value)
+    assert CaseEvent.objects.get(pk=event.pk).note == event.note
+    verify()
+
+
+@pytest.mark.parametrize("_", [pytest.param(None, id="truncate", marks=on_postgres)])
+def test_the_database_refuses_to_empty_the_history_alone(case, _):
+    count = CaseEvent.objects.count()
+    plain_sql("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE, like a flush, waits for no deferred check
+
+    with pytest.raises(DatabaseError, match="办理记录不能清空"), transaction.atomic():
+        plain_sql("TRUNCATE {table}")
+
+    assert CaseEvent.objects.count() == count
+
+
+@pytest.mark.parametrize("_", [pytest.param(None, id="flush", marks=on_postgres)])
+def test_the_database_lets_history_go_only_together_with_every_case(case, _):
+    # What Django's flush does between transactional tests: one TRUNCATE of every table.
+    plain_sql("SET CONSTRAINTS ALL IMMEDIATE")
+    with transaction.atomic():
+        plain_sql(f"TRUNCATE {{table}}, {connection.ops.quote_name(Case._meta.db_table)} CASCADE")
+
+        assert not CaseEvent.objects.exists()
+        assert not Case.objects.exists()
+        transaction.set_rollback(True)
+
+    assert CaseEvent.objects.filter(case=case).exists()

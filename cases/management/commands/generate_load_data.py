@@ -42,6 +42,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from stdnum.cn import ric
 
+from cases import history_keys
 from cases.models import (
     Appointment,
     Case,
@@ -712,7 +713,7 @@ class Life:
 
 
 class _Event:
-    """A history row without the model's weight; hashed by the model's own code, so the chain is the real one."""
+    """A history row without the model's weight; signed by the model's own code, so the chain is the real one."""
 
     def __init__(self, **fields):
         self.__dict__.update(fields)
@@ -997,6 +998,7 @@ class Generator:
             step_ids = iter(inserter.reserve(CaseStep, sum(len(plan.steps) for plan in plans)))
             rating_ids = iter(inserter.reserve(Rating, sum(1 for plan in plans if plan.rating)))
             touched: set[dt.date] = set()
+            key_id = history_keys.current_key_id()  # signed like the services sign: HMAC under the current key
             cases, steps, events, seals, appointments, ratings, rectifications = [], [], [], [], [], [], []
             for case_id, plan in zip(case_ids, plans, strict=True):
                 day = plan.case["received_at"].astimezone(self.tz).date()
@@ -1019,6 +1021,7 @@ class Generator:
                         to_state=to_state,
                         note=note,
                         prev_hash=prev,
+                        key_id=key_id,
                     )
                     event.hash = prev = event.compute_hash()
                     events.append(event.__dict__)
