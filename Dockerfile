@@ -38,4 +38,4 @@ USER hall
 
 EXPOSE 8000
 # Workers: gunicorn reads WEB_CONCURRENCY (set in docker-compose.yml).
-CMD ["sh", "-c", "python manage.py migrate --noinput && python manage.py createcachetable && exec gunicorn jinjie.wsgi --bind 0.0.0.0:8000 --access-logfile - --error-logfile -"]
+CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn jinjie.wsgi --bind 0.0.0.0:8000 --access-logfile - --error-logfile -"]

@@ -40,7 +40,6 @@ $(BIN)/pip-compile:
 run: export DEBUG ?= 1
 run: setup
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py createcachetable
 	$(PY) manage.py seed_demo --if-empty
 	$(PY) manage.py runserver $(HOST):$(PORT)
 

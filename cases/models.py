@@ -833,3 +833,20 @@ class Rectification(models.Model):
         from django.utils import timezone
 
         return (self.done_at or timezone.now()) > self.due_at
+
+
+class GuessCounter(models.Model):
+    """Wrong tracking guesses counted per client address or per case number within a window (cases/throttle.py).
+    Kept in the database so that every app server agrees and `migrate` alone sets it up."""
+
+    key = models.CharField(_("key"), max_length=80, unique=True)
+    count = models.PositiveIntegerField(_("count"), default=0)
+    window_start = models.DateTimeField(_("window start"))
+
+    class Meta:
+        verbose_name = _("tracking guess counter")
+        verbose_name_plural = _("tracking guess counters")
+        indexes = [models.Index(fields=["window_start"], name="guesscounter_window")]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -222,7 +222,7 @@ def _public_case(queryset: QuerySet[Case]) -> QuerySet[Case]:
 
 
 def public_case_by_number(*, number: str, phone4: str) -> Case | None:
-    if len(phone4) != 4 or not phone4.isdigit():
+    if len(phone4) != 4 or not (phone4.isascii() and phone4.isdigit()):
         return None
     return _public_case(Case.objects.filter(number=number, applicant_phone__endswith=phone4)).first()
 

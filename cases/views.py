@@ -16,13 +16,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from departments.models import Department
 from villages.models import Village
+from villages.security import log_full_id, log_refusal
 from villages.selectors import shifts_of_cadre, town_list
 from villages.services import VillageError, consultation_record
 
 from . import forms, selectors, services, throttle
 from .access import roles_for
 from .models import Appointment, Case, CaseStep, Matter, MediationOutcome, Rating
-from .presenters import actions_for, may_record_rating, public_case_data
+from .presenters import actions_for, may_record_rating, may_see_full_id, public_case_data
 
 # --- public catalogue --------------------------------------------------------------------------------------------
 
@@ -141,6 +142,7 @@ def _intake(request, *, villages, village, department, template, back_url):
                 messages.info(request, str(duplicate))
                 return redirect("cases:receipt", number=duplicate.case.number)
             except services.CaseError as error:
+                log_refusal(request, kind="service", detail=type(error).__name__, case="")
                 form.add_error(None, str(error))
             else:
                 messages.success(request, _("Case %(number)s opened.") % {"number": case.number})
@@ -165,8 +167,13 @@ def _intake(request, *, villages, village, department, template, back_url):
 @require_http_methods(["GET", "POST"])
 def desk_intake(request):
     villages = _cadre_villages(request)
-    village_id = request.GET.get("village") or request.POST.get("village")
-    village = next((v for v in villages if str(v.pk) == str(village_id)), villages[0])
+    village_id = request.POST.get("village") if request.method == "POST" else request.GET.get("village")
+    village = next((v for v in villages if str(v.pk) == str(village_id)), None) if village_id else villages[0]
+    if village is None:
+        # Never silently open the case in the cadre's own village instead of the one the form named.
+        log_refusal(request, kind="intake_other_village", detail=str(village_id)[:20])
+        messages.error(request, _("You do not serve that village; no case was opened."))
+        return redirect("cases:desk")
     return _intake(
         request,
         villages=villages,
@@ -224,8 +231,14 @@ def queue_intake(request):
     departments = list(selectors.queue_departments(user=request.user).exclude(town=None))
     if not departments:
         raise PermissionDenied
-    department_id = request.GET.get("department") or request.POST.get("department")
-    department = next((d for d in departments if str(d.pk) == str(department_id)), departments[0])
+    department_id = request.POST.get("department") if request.method == "POST" else request.GET.get("department")
+    department = (
+        next((d for d in departments if str(d.pk) == str(department_id)), None) if department_id else departments[0]
+    )
+    if department is None:
+        log_refusal(request, kind="intake_other_department", detail=str(department_id)[:20])
+        messages.error(request, _("You do not work at that desk; no case was opened."))
+        return redirect("cases:queue")
     village_id = request.GET.get("village") or request.POST.get("village")
     village = Village.objects.filter(town=department.town, pk=village_id if str(village_id).isdigit() else 0).first()
     if village is None:
@@ -271,6 +284,7 @@ def consultation_create(request):
             note=form.cleaned_data["note"],
         )
     except VillageError as error:
+        log_refusal(request, kind="service", detail=type(error).__name__)
         messages.error(request, str(error))
     else:
         messages.success(request, _("Consultation recorded."))
@@ -317,6 +331,7 @@ def appointment_action(request, pk, action):
         else:
             raise Http404
     except services.CaseError as error:
+        log_refusal(request, kind="service", detail=type(error).__name__, case=f"appointment:{appointment.pk}")
         messages.error(request, str(error))
     return redirect("cases:appointments")
 
@@ -337,13 +352,16 @@ def case_detail(request, number):
     case = _visible_case(request, number)
     actions = actions_for(request.user, case)
     rating = Rating.objects.filter(case=case).select_related("rectification").first()
+    show_full_id = may_see_full_id(request.user, case, actions)
+    if show_full_id:
+        log_full_id(request, case=case.number, where="case_page")
     return render(
         request,
         "cases/detail.html",
         {
             "case": case,
             "actions": actions,
-            "show_full_id": roles_for(request.user).is_cadre or actions,
+            "show_full_id": show_full_id,
             "next_market_days": selectors.next_market_days(town=case.town) if "book" in actions else [],
             "today": timezone.localdate(),
             "mediation_choices": [("", "—"), *MediationOutcome.choices],
@@ -411,6 +429,7 @@ def case_action(request, number, action):
     try:
         call(request.user, case, form.cleaned_data)
     except services.CaseError as error:
+        log_refusal(request, kind="service", detail=type(error).__name__, case=case.number)
         messages.error(request, str(error))
         return redirect(case)
     messages.success(request, str(ACTION_DONE[action]))
@@ -429,6 +448,8 @@ def _qr_svg(url: str) -> str:
     return mark_safe(segno.make(url, error="m").svg_inline(scale=4, border=4, omitsize=True))  # noqa: S308 — generated by segno from our own URL
 
 
+PAPERS_WITH_ID = {"certificate", "referral"}
+
 PRINTS = {
     "receipt": "cases/print_receipt.html",
     "certificate": "cases/print_certificate.html",
@@ -446,7 +467,15 @@ def case_print(request, number, paper):
     case = _visible_case(request, number)
     if paper == "notice" and case.state != Case.State.REJECTED:
         raise Http404
-    context = {"case": case, "now": timezone.now()}
+    show_full_id = may_see_full_id(request.user, case)
+    context = {
+        "case": case,
+        "now": timezone.now(),
+        "show_full_id": show_full_id,
+        "id_number": case.applicant_id_number if show_full_id else case.masked_id_number,
+    }
+    if show_full_id and paper in PAPERS_WITH_ID:
+        log_full_id(request, case=case.number, where=f"print_{paper}")
     if paper == "receipt":
         track_url = request.build_absolute_uri(reverse("cases:public_token", kwargs={"token": case.token}))
         context.update({"qr": _qr_svg(track_url), "track_url": track_url})
@@ -474,17 +503,38 @@ def track(request):
     form = forms.TrackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         number = form.cleaned_data["number"]
-        client = throttle.client_key(request)
-        if throttle.is_blocked(client=client, number=number):
-            form.add_error(None, _("Too many wrong attempts. Please wait ten minutes and try again."))
-        else:
-            case = selectors.public_case_by_number(number=number, phone4=form.cleaned_data["phone4"])
-            if case is None:
-                throttle.record_failure(client=client, number=number)
-                form.add_error(None, _("No case matches this number and phone. Check both and try again."))
-            else:
-                return redirect("cases:public_token", token=case.token)
+        case, result = _guess(request, number=number, phone4=form.cleaned_data["phone4"])
+        if case is not None:
+            return redirect("cases:public_token", token=case.token)
+        form.add_error(None, _track_refusal(result))
     return render(request, "cases/track.html", {"form": form})
+
+
+def _guess(request, *, number: str, phone4: str):
+    """One tracking guess through the throttle: (the case, the attempt) — the case only for the right digits."""
+    result = throttle.attempt(client=throttle.client_address(request), number=number)
+    if not result.allowed:
+        throttle.log_refusal(request=request, number=number, result=result)
+        return None, result
+    case = selectors.public_case_by_number(number=number, phone4=phone4)
+    if case is None:
+        throttle.log_wrong_guess(request=request, number=number, result=result)
+        return None, result
+    throttle.give_back(result)
+    return case, result
+
+
+def _track_refusal(result) -> str:
+    if result.blocked_by == "number":
+        return _(
+            "This case number has had too many wrong attempts today and is locked for lookups by number. Open it"
+            " with the QR code on your receipt, or ask at the town service hall."
+        )
+    if result.blocked_by == "client":
+        return _("Too many wrong attempts from this device. Please wait ten minutes and try again.")
+    return _("No case matches this number and phone. Check both and try again. Attempts left: %(left)s.") % {
+        "left": result.left
+    }
 
 
 @never_cache
@@ -508,14 +558,13 @@ def public_case(request, token):
 @never_cache
 @require_GET
 def api_case(request, number):
-    client = throttle.client_key(request)
-    if throttle.is_blocked(client=client, number=number):
-        return JsonResponse({"error": "too_many_attempts"}, status=429)
-    case = selectors.public_case_by_number(number=number, phone4=request.GET.get("phone4", ""))
-    if case is None:
-        throttle.record_failure(client=client, number=number)
-        return JsonResponse({"error": "not_found"}, status=404)
-    return JsonResponse(public_case_data(case), json_dumps_params={"ensure_ascii": False})
+    number, phone4 = forms.to_ascii(number), forms.to_ascii(request.GET.get("phone4", ""))
+    case, result = _guess(request, number=number, phone4=phone4)
+    if case is not None:
+        return JsonResponse(public_case_data(case), json_dumps_params={"ensure_ascii": False})
+    if not result.allowed:
+        return JsonResponse({"error": "too_many_attempts", "blocked_by": result.blocked_by}, status=429)
+    return JsonResponse({"error": "not_found", "attempts_left": result.left}, status=404)
 
 
 # --- 好差评 and 整改 ---------------------------------------------------------------------------------------------
@@ -539,6 +588,7 @@ def public_rate(request, token):
             channel=Rating.Channel.QR,
         )
     except services.CaseError as error:
+        log_refusal(request, kind="service", detail=type(error).__name__, case=case.number)
         messages.error(request, str(error))
     else:
         messages.success(request, _("Thank you for your rating."))
@@ -562,6 +612,7 @@ def desk_rate(request, number):
             actor=request.user,
         )
     except services.CaseError as error:
+        log_refusal(request, kind="service", detail=type(error).__name__, case=case.number)
         messages.error(request, str(error))
     else:
         messages.success(request, _("The villager's rating was recorded."))
@@ -591,6 +642,7 @@ def rectifications(request):
                     callback_note=form.cleaned_data["callback_note"],
                 )
             except services.CaseError as error:
+                log_refusal(request, kind="service", detail=type(error).__name__, case="")
                 messages.error(request, str(error))
             else:
                 messages.success(request, _("Rectification recorded."))

@@ -38,3 +38,13 @@ def history_keys_valid(app_configs, **kwargs):
         Error(f"HISTORY_KEYS: {problem}.", hint="See README, 办理记录防篡改 / History keys.", id="jinjie.E003")
         for problem in problems
     ]
+
+
+def unapplied_migrations() -> list[str]:
+    """Migrations not yet applied to the default database (/healthz reports them; runserver warns by itself)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{migration.app_label}.{migration.name}" for migration, _backwards in plan]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 security_log = logging.getLogger("jinjie.security")
 
 LAST_SEEN = "hall_last_seen"
+LAST_SEEN_GRANULARITY = 30  # seconds
 # Sent by static/hall/session.js when it only asks how long the session has left: that is not the user at the PC.
 BACKGROUND_HEADER = "X-Hall-Background"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -72,7 +73,8 @@ class IdleLogoutMiddleware:
                     return self.get_response(request)
                 messages.info(request, _("You were logged out after a time without activity. Please log in again."))
                 return redirect_to_login(request.get_full_path())
-            if not is_background(request):
+            # Noted to the half minute: a page view need not also be a session write every time.
+            if not is_background(request) and (last_seen is None or now - int(last_seen) >= LAST_SEEN_GRANULARITY):
                 request.session[LAST_SEEN] = now
         return self.get_response(request)
 
@@ -103,3 +105,9 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+
+def is_missing_table(exception) -> bool:
+    """The database error of a table `migrate` has not created yet (SQLite and PostgreSQL wording)."""
+    text = str(exception).lower()
+    return "no such table" in text or ("relation" in text and "does not exist" in text)

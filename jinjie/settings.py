@@ -4,6 +4,7 @@ Configuration comes only from the environment (DESIGN.md, "Contracts"):
 DATABASE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, TIME_ZONE, USE_TZ.
 """
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
+    "axes",
     "jinjie.apps.JinjieConfig",
     "villages",
     "departments",
@@ -68,6 +70,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "jinjie.middleware.PermissionsPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "jinjie.middleware.InvalidInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -76,6 +79,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "jinjie.middleware.IdleLogoutMiddleware",
+    "jinjie.middleware.NoStoreForStaffMiddleware",
+    "jinjie.security.RefusalLogMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised during login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "jinjie.urls"
@@ -121,6 +129,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- Logins and sessions on the hall's shared PCs (issue 8) ---------------------------------------------------------
+# django-axes counts failed logins in the database (no extra service): after AXES_FAILURE_LIMIT failures for one
+# account, or from one client address, the login is refused for AXES_COOLOFF_MINUTES; the town office unlocks in the
+# admin ("登录锁定"). Every login, failed or not, is kept (AccessLog / AccessFailureLog) for the office and supervisor.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one alone locks: per account and per client
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_CLIENT_IP_CALLABLE = "villages.security.client_ip"  # the same proxy-aware address as every other throttle
+AXES_LOCKOUT_CALLABLE = "jinjie.views.login_locked_out"
+AXES_VERBOSE = False  # our own security log writes one line per login and lockout (jinjie/security.py)
+
+# Shared PCs: a session ends after SESSION_IDLE_MINUTES without a page being opened (a warning a minute before
+# offers 继续), when the browser closes, and at the latest after one market day.
+SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_MINUTES", "15")) * 60
+SESSION_IDLE_WARNING_SECONDS = 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = 60 * 60 * 10
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "landing"
 LOGOUT_REDIRECT_URL = "home"
@@ -133,7 +165,7 @@ USE_I18N = True
 USE_TZ = env_bool("USE_TZ", True)
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "var" / "static")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -144,6 +176,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# A file missing from the collectstatic manifest is served under its plain name instead of failing the page with a
+# 500; without any manifest the server refuses to start and says to run collectstatic (jinjie/wsgi.py).
+WHITENOISE_MANIFEST_STRICT = False
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -153,16 +188,12 @@ MESSAGE_TAGS = {40: "danger"}
 # How many reverse proxies of our own sit in front of the app (nginx: 1). Only their X-Forwarded-For entries count.
 NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
 
-# The tracking throttle counts wrong guesses here; one shared place so several app servers agree.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "jinjie_cache",
-    }
-}
+# Nothing shared lives in the cache: login failures (django-axes) and tracking guesses (cases.GuessCounter) are
+# counted in database tables that `migrate` creates, so no extra command or service can be forgotten. The cache is
+# only a per-process convenience.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "jinjie"}}
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 60 * 60 * 10  # one market day at the desk
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -208,4 +239,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Logins, lockouts, refusals, throttles, full-ID reveals (jinjie/security.py): one line each, no ID or phone.
+    "loggers": {
+        "jinjie.security": {"level": os.environ.get("SECURITY_LOG_LEVEL", "INFO")},
+        # axes writes its own line per login with the user and address starred out; ours says it once, usefully.
+        "axes": {"level": "WARNING"},
+    },
 }

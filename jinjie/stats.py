@@ -111,6 +111,20 @@ def monthly_stats(request, admin_site):
     return render(request, "admin/stats/monthly.html", context)
 
 
+# A text cell beginning with one of these is run as a formula by Excel and LibreOffice (CSV injection): a village
+# named "=HYPERLINK(…)" must arrive as text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+
+
+def is_formula_like(value) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_START)
+
+
+def csv_cell(value):
+    """CSV has no cell types: a formula-like text is prefixed with an apostrophe, which spreadsheets hide."""
+    return f"'{value}" if is_formula_like(value) else value
+
+
 def _sheets(report: dict) -> list[tuple[str, list[str], list[list]]]:
     """The report as tables: (sheet title, headings, rows). Numbers stay numbers."""
     sheets = [
@@ -161,6 +175,9 @@ def monthly_export(request, admin_site, fmt: str):
                 cell.font = Font(bold=True)
             for row in rows:
                 sheet.append(row)
+                for cell in sheet[sheet.max_row]:
+                    if is_formula_like(cell.value):
+                        cell.data_type = "s"  # kept as the text it is, never evaluated
             sheet.column_dimensions["A"].width = 28
         buffer = io.BytesIO()
         workbook.save(buffer)
@@ -171,9 +188,9 @@ def monthly_export(request, admin_site, fmt: str):
         text = io.StringIO()
         writer = csv.writer(text)
         for title, headings, rows in _sheets(report):
-            writer.writerow([title])
-            writer.writerow(headings)
-            writer.writerows(rows)
+            writer.writerow([csv_cell(title)])
+            writer.writerow([csv_cell(h) for h in headings])
+            writer.writerows([csv_cell(value) for value in row] for row in rows)
             writer.writerow([])
         # A byte-order mark so Excel on the hall PC opens the Chinese text correctly.
         response = HttpResponse("\ufeff" + text.getvalue(), content_type="text/csv; charset=utf-8")

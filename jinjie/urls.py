@@ -14,6 +14,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/session/", views.session_status, name="session_status"),
     path("start/", views.landing, name="landing"),
     path("no-role/", views.no_role, name="no_role"),
     path("admin/", admin.site.urls),

@@ -1,18 +1,24 @@
+import sys
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db import connection
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseServerError
+from django.contrib.auth.forms import AuthenticationForm
+from django.db import DatabaseError, connection
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from cases.selectors import guide_by_category, hall_counts
 from departments.selectors import hall_desks
 from villages.models import Village
 from villages.selectors import hall_shifts, next_market_days, today_market_day, town_list
 
+from .middleware import LAST_SEEN, is_missing_table, security_log
 from .roles import landing_url
 
 
@@ -33,8 +39,9 @@ def home(request):
 @never_cache
 @require_GET
 def healthz(request):
+    # The migrations table, not just SELECT 1: a database `migrate` never set up is not healthy (503, server_error).
     with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+        cursor.execute("SELECT 1 FROM django_migrations LIMIT 1")
         cursor.fetchone()
     return HttpResponse("ok", content_type="text/plain")
 
@@ -80,6 +87,34 @@ def hall_board(request):
     return render(request, template, context)
 
 
+def login_locked_out(request, original_response=None, credentials=None):
+    """django-axes calls this when an account or a client address has failed too often."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    form = AuthenticationForm(request, data=request.POST or None)
+    form.errors.clear()
+    form.add_error(
+        None,
+        _(
+            "Too many failed logins for this account or from this computer. Logging in is locked for %(minutes)s"
+            " minutes. Try again later, or ask the town office to unlock it."
+        )
+        % {"minutes": minutes},
+    )
+    return render(request, "registration/login.html", {"form": form, "locked": True}, status=429)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def session_status(request):
+    """How long the session has left before the idle logout. GET (sent as a background request) only asks;
+    POST is the "继续" button and counts as activity (the idle middleware has already noted it)."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"remaining": 0})
+    last_seen = request.session.get(LAST_SEEN, int(timezone.now().timestamp()))
+    remaining = max(settings.SESSION_IDLE_SECONDS - (int(timezone.now().timestamp()) - int(last_seen)), 0)
+    return JsonResponse({"remaining": remaining, "timeout": settings.SESSION_IDLE_SECONDS})
+
+
 # --- Error pages (issue 8, point 4): in Chinese, under the same headers and Content-Security-Policy as every page. ---
 # 403, 404 and the CSRF failure keep the site's navigation (base.html); 400 and 500 are self-contained and rendered
 # without the request's context: the request, the session or the database may be exactly what failed.
@@ -100,6 +135,19 @@ def page_not_found(request, exception):
 
 
 def server_error(request):
+    # Django calls this while handling the exception, so it is still at hand: a database that `migrate` has not set
+    # up yet (a new install, an old backup restored) gets a page saying what to run instead of a bare 500.
+    error = sys.exc_info()[1]
+    if isinstance(error, DatabaseError) and is_missing_table(error):
+        from .checks import unapplied_migrations
+
+        try:
+            pending = unapplied_migrations()
+        except DatabaseError:
+            pending = []
+        security_log.error("setup missing_migrations=%s path=%s", len(pending), request.path)
+        context = {"pending": pending[:5], "count": len(pending)}
+        return HttpResponse(loader.render_to_string("setup_missing.html", context), status=503)
     return HttpResponseServerError(loader.render_to_string("500.html"))
 
 

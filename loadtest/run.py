@@ -1,7 +1,7 @@
 """`make loadtest`: 50 simulated users against gunicorn on a private PostgreSQL 15 cluster, restarted midway.
 
 Steps: initdb a throwaway cluster in a temp directory on a free local port (as the postgres OS user when run as
-root), create the database, migrate, createcachetable, collectstatic, seed_demo; start gunicorn (DEBUG=0) on a free
+root), create the database, migrate, collectstatic, seed_demo; start gunicorn (DEBUG=0) on a free
 port and wait for /healthz; run loadtest/locustfile.py headless (locust, in its own process because of gevent) for
 LOADTEST_SECONDS; at the midpoint stop the cluster, wait, start it again; then report throughput, latency and errors
 before, during and after the restart, and check that what the users were told is in the database
@@ -336,9 +336,8 @@ def main() -> int:
         cluster.psql(f"CREATE DATABASE {DB_NAME}")
         env = app_env(f"postgres://postgres@127.0.0.1:{cluster.port}/{DB_NAME}")
         setup_log = out / "setup.log"
-        log("migrate, createcachetable, collectstatic, seed_demo")
+        log("migrate, collectstatic, seed_demo")
         manage(env, "migrate", "--noinput", out=setup_log)
-        manage(env, "createcachetable", out=setup_log)
         manage(env, "collectstatic", "--noinput", out=setup_log)
         manage(env, "seed_demo", out=setup_log)
 

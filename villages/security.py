@@ -8,21 +8,31 @@ It lives in `villages`, the lowest app, so that every app writes the same lines 
 the login signals and the refusal middleware that use it are in `jinjie/security.py`.
 """
 
+import ipaddress
 import logging
 
 from django.conf import settings
 
 
-def client_address(request) -> str:
-    """The client's address. X-Forwarded-For is believed only as far as our own proxies (NUM_PROXIES) wrote it:
-    anything further left is what the client claims, and a client could rotate it to escape a limit."""
+def client_ip(request) -> str | None:
+    """The client's IP address, or None when there is no valid one. X-Forwarded-For is believed only as far as our
+    own proxies (NUM_PROXIES) wrote it: anything further left is what the client claims, and a client could rotate
+    it to escape a limit."""
     address = request.META.get("REMOTE_ADDR", "")
     proxies = settings.NUM_PROXIES
     if proxies:
         forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
         if len(forwarded) >= proxies:
             address = forwarded[-proxies]
-    return address or "unknown"
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
+
+
+def client_address(request) -> str:
+    """The client as the throttles and the log count it ("unknown" without a valid address)."""
+    return client_ip(request) or "unknown"
 
 
 log = logging.getLogger("jinjie.security")

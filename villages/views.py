@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from . import selectors, services
 from .forms import CorrectionForm, MarketDaysQueryForm, SignInForm, SignOutForm
 from .models import DutyShift, MarketDay, Town, TownStaff
+from .security import log_refusal
 
 ROSTER_DAYS = 10
 
@@ -59,6 +60,7 @@ def roster_save(request):
                 services.roster_assign(actor=request.user, market_day=cell["day"], village=village, cadre=cadre)
                 changed += 1
             except services.VillageError as error:
+                log_refusal(request, kind="service", detail=type(error).__name__)
                 errors.append(f"{cell['day'].date:%m-%d} {village.name}：{error}")
     for error in errors:
         messages.error(request, error)
@@ -104,6 +106,7 @@ def shift_correct(request, pk):
                     reason=form.cleaned_data["reason"],
                 )
             except services.VillageError as error:
+                log_refusal(request, kind="service", detail=type(error).__name__)
                 form.add_error(None, str(error))
             else:
                 messages.success(request, _("The record was corrected; the correction stays on record."))
@@ -134,6 +137,7 @@ def sign_in(request):
     except DutyShift.DoesNotExist:
         raise Http404 from None
     except services.VillageError as error:
+        log_refusal(request, kind="service", detail=type(error).__name__)
         messages.error(request, str(error))
     else:
         messages.success(
@@ -153,6 +157,7 @@ def sign_out(request):
     except DutyShift.DoesNotExist:
         raise Http404 from None
     except services.VillageError as error:
+        log_refusal(request, kind="service", detail=type(error).__name__)
         messages.error(request, str(error))
     else:
         messages.success(

@@ -11,7 +11,7 @@
   var countdown = document.getElementById("idle-countdown");
   var keepButton = document.getElementById("idle-continue");
   var logoutForm = document.getElementById("logout-form");
-  var WARN_BEFORE = 60;
+  var WARN_BEFORE = parseInt(config.dataset.warnSeconds, 10) || 60;
   var timer = null;
   var ticker = null;
 

@@ -92,9 +92,7 @@ def test_the_clerk_whose_step_is_active_sees_the_full_number(client_for, clerk, 
 
 
 def test_a_paper_masks_exactly_as_the_case_page_does(request, client_for, at_county, county_department):
-    officer = DepartmentMemberFactory(
-        department=county_department, role=DepartmentMember.Role.COUNTY_OFFICER
-    ).user
+    officer = DepartmentMemberFactory(department=county_department, role=DepartmentMember.Role.COUNTY_OFFICER).user
     users = [request.getfixturevalue(r) for r in ("cadre", "clerk", "other_clerk", "supervisor", "town_office")]
     for user in [*users, officer]:
         client = client_for(user)

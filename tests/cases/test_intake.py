@@ -378,12 +378,16 @@ def test_cadre_cannot_open_a_case_for_another_village_by_hand_typed_village(
     client_for, other_cadre, village, other_village, referral_matter
 ):
     client = client_for(other_cadre)
-    response = open_form(client, referral_matter, village=village.pk)
-
+    # Asking for another village's form is refused outright (it used to fall back silently to the cadre's own).
+    refused = client.get(DESK_INTAKE, {"matter": referral_matter.code, "village": village.pk})
+    assert refused.status_code == 302
+    response = open_form(client, referral_matter)
     assert response.context["village"] == other_village
+
     client.post(DESK_INTAKE, form_data(response, referral_matter, village=village.pk))
 
     assert not Case.objects.filter(village=village).exists()
+    assert not Case.objects.filter(village=other_village).exists()
 
 
 @pytest.mark.parametrize("role", ["clerk", "county_officer", "supervisor", "town_office", "no_role_user"])

@@ -139,3 +139,14 @@ def test_no_demo_password_outside_seed_demo():
         if "jinjie2026" in path.read_text(encoding="utf-8") and path.name != "seed_demo.py"
     ]
     assert offenders == []
+
+
+def test_a_forwarded_address_that_is_not_an_address_does_not_break_the_login(client, user, settings):
+    settings.NUM_PROXIES = 1
+
+    response = client.post(
+        LOGIN, {"username": "cadre_aile", "password": PASSWORD}, REMOTE_ADDR="10.9.9.9", HTTP_X_FORWARDED_FOR="x'; --"
+    )
+
+    assert response.status_code == 302
+    assert AccessLog.objects.get(username="cadre_aile").ip_address is None

@@ -134,3 +134,14 @@ def test_after_logout_the_back_button_finds_nothing(client_for, cadre):
 
     assert out.status_code == 302
     assert again.status_code == 302 and again["Location"].startswith("/accounts/login/")
+
+
+def test_a_page_within_half_a_minute_does_not_rewrite_the_session(client_for, cadre):
+    client = client_for(cadre)
+    client.get("/desk/")
+    _age_session(client, 10)
+    noted = client.session[LAST_SEEN]
+
+    client.get("/desk/")
+
+    assert client.session[LAST_SEEN] == noted

@@ -1,5 +1,6 @@
 """Settings come from the environment; production refuses to start half-configured."""
 
+import base64
 import json
 import os
 import secrets
@@ -80,6 +81,7 @@ def test_deploy_check_passes_with_production_environment():
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="hall.example.cn",
+        HISTORY_KEYS="2026a:" + base64.b64encode(secrets.token_bytes(32)).decode(),
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
