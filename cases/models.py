@@ -558,15 +558,34 @@ class Appointment(models.Model):
         return f"{self.case.number} {self.department} {self.date}"
 
 
-class CaseEventQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise PermissionError("Case history is append-only.")
+        raise PermissionError(f"{self.model.append_only_name} is append-only.")
 
     def delete(self):
-        raise PermissionError("Case history is append-only.")
+        raise PermissionError(f"{self.model.append_only_name} is append-only.")
 
 
-class CaseEvent(models.Model):
+class AppendOnlyModel(models.Model):
+    """Rows written once and never changed or deleted through the ORM (and on PostgreSQL, by a trigger)."""
+
+    append_only_name = "This record"
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None or not self._state.adding:
+            raise PermissionError(f"{self.append_only_name} is append-only: a row cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(f"{self.append_only_name} is append-only: a row cannot be deleted.")
+
+
+class CaseEvent(AppendOnlyModel):
     """Append-only history of a case. Each event carries the hash of its predecessor (tamper evidence), and its own
     hash is an HMAC under a key from the environment (`cases.history_keys`), so rewriting a chain needs the key."""
 
@@ -615,7 +634,7 @@ class CaseEvent(models.Model):
     # The key that signed `hash`; "sha256" for the events written before the history was keyed (plain hash).
     key_id = models.CharField(_("signing key"), max_length=16, default=history_keys.current_key_id)
 
-    objects = CaseEventQuerySet.as_manager()
+    append_only_name = "Case history"
 
     class Meta:
         verbose_name = _("case event")
@@ -632,14 +651,6 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}#{self.seq} {self.get_action_display()}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None or not self._state.adding:
-            raise PermissionError("Case history is append-only: an event cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Case history is append-only: an event cannot be deleted.")
 
     @property
     def from_label(self) -> str:
@@ -677,15 +688,7 @@ class CaseEvent(models.Model):
         return history_keys.sign(self.key_id, data)
 
 
-class HistoryDigestQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionError("History digests are append-only.")
-
-    def delete(self):
-        raise PermissionError("History digests are append-only.")
-
-
-class HistoryDigest(models.Model):
+class HistoryDigest(AppendOnlyModel):
     """One town's case history for one finished local day, sealed: for every case that got events that day, the
     head its chain had at the end of the day (number, seq, hash), folded with the counts under an HMAC.
 
@@ -704,7 +707,7 @@ class HistoryDigest(models.Model):
     value = models.CharField(_("digest"), max_length=64)
     created_at = models.DateTimeField(_("sealed at"))
 
-    objects = HistoryDigestQuerySet.as_manager()
+    append_only_name = "A history digest"
 
     class Meta:
         verbose_name = _("daily history digest")
@@ -717,14 +720,6 @@ class HistoryDigest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.town_id} {self.date:%Y-%m-%d} {self.value[:16]}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None or not self._state.adding:
-            raise PermissionError("History digests are append-only: a digest cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("History digests are append-only: a digest cannot be deleted.")
 
     def payload(self) -> dict:
         return {
