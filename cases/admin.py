@@ -4,9 +4,20 @@ from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from villages.admin_scope import TownScopedAdmin, TownScopedTabularInline
+from villages.admin_scope import SharedReadOnlyMixin, TownScopedAdmin, TownScopedTabularInline
 
-from .models import Appointment, Case, CaseEvent, CaseStep, Holiday, Material, Matter, RouteStep, SealUse
+from .models import (
+    Appointment,
+    Case,
+    CaseEvent,
+    CaseStep,
+    HistoryDigest,
+    Holiday,
+    Material,
+    Matter,
+    RouteStep,
+    SealUse,
+)
 
 
 class RouteFormSet(BaseInlineFormSet):
@@ -88,7 +99,9 @@ class MatterAdmin(TownScopedAdmin):
 
 
 @admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
+class HolidayAdmin(SharedReadOnlyMixin, admin.ModelAdmin):
+    """One calendar for every town's deadlines: town offices read it, a superuser keeps it (per town: issue 13)."""
+
     list_display = ("date", "kind", "name")
     list_filter = ("kind",)
     search_fields = ("name",)
@@ -174,4 +187,14 @@ class AppointmentAdmin(ReadOnlyAdmin):
     list_filter = ("state", "department")
     search_fields = ("case__number",)
     list_select_related = ("department", "case", "case__matter")
+    date_hierarchy = "date"
+
+
+@admin.register(HistoryDigest)
+class HistoryDigestAdmin(ReadOnlyAdmin):
+    """The sealed days of each town's case history: read (and printed) by its office and supervisor, never edited."""
+
+    list_display = ("date", "town", "cases", "events", "key_id", "value")
+    list_filter = ("town",)
+    list_select_related = ("town",)
     date_hierarchy = "date"

@@ -13,6 +13,15 @@ class User(AbstractUser):
     last_name = None
     name = models.CharField(_("full name"), max_length=50, blank=True)
     phone = models.CharField(_("mobile phone"), max_length=11, blank=True, validators=[mobile_validator])
+    town = models.ForeignKey(
+        "villages.Town",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("home town"),
+        help_text=_("The town whose office manages this account; empty for county-level accounts."),
+    )
 
     REQUIRED_FIELDS = ["name"]
 

@@ -1,11 +1,12 @@
 """One fixture per role (STYLE.md, Tests). Every user's password is "pw" (tests.factories.PASSWORD)."""
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.test import Client, override_settings
 
 from cases.models import Matter
 from departments.models import DepartmentMember
+from jinjie.management.commands.seed_demo import group_permissions
 from tests.factories import (
     CountyDepartmentFactory,
     DepartmentFactory,
@@ -19,8 +20,6 @@ from tests.factories import (
     route_matter,
 )
 from villages.models import TownStaff
-
-ADMIN_APPS = ("villages", "departments", "cases")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -41,11 +40,9 @@ def _test_settings():
 
 
 def _group(name: str, *, view_only: bool) -> Group:
+    """The rights of the real groups (seed_demo): the town's data, its users and login logs."""
     group, _ = Group.objects.get_or_create(name=name)
-    perms = Permission.objects.filter(content_type__app_label__in=ADMIN_APPS)
-    if view_only:
-        perms = perms.filter(codename__startswith="view_")
-    group.permissions.set(perms)
+    group.permissions.set(group_permissions(view_only=view_only))
     return group
 
 
@@ -81,24 +78,26 @@ def county_department(db):
 
 @pytest.fixture
 def cadre(village):
-    return VillageCadreFactory(village=village, user__name="韦丽华").user
+    return VillageCadreFactory(village=village, user__name="韦丽华", user__town=village.town).user
 
 
 @pytest.fixture
 def clerk(department):
-    return DepartmentMemberFactory(department=department, role=DepartmentMember.Role.CLERK).user
+    return DepartmentMemberFactory(
+        department=department, role=DepartmentMember.Role.CLERK, user__town=department.town
+    ).user
 
 
 @pytest.fixture
 def town_office(town):
-    user = TownStaffFactory(town=town, role=TownStaff.Role.OFFICE, user__is_staff=True).user
+    user = TownStaffFactory(town=town, role=TownStaff.Role.OFFICE, user__is_staff=True, user__town=town).user
     user.groups.add(_group("镇办", view_only=False))
     return user
 
 
 @pytest.fixture
 def supervisor(town):
-    user = TownStaffFactory(town=town, role=TownStaff.Role.SUPERVISOR, user__is_staff=True).user
+    user = TownStaffFactory(town=town, role=TownStaff.Role.SUPERVISOR, user__is_staff=True, user__town=town).user
     user.groups.add(_group("纪检", view_only=True))
     return user
 
@@ -140,12 +139,14 @@ def hamlet(village):
 
 @pytest.fixture
 def other_cadre(other_village):
-    return VillageCadreFactory(village=other_village, user__name="黄秀英").user
+    return VillageCadreFactory(village=other_village, user__name="黄秀英", user__town=other_village.town).user
 
 
 @pytest.fixture
 def other_clerk(other_department):
-    return DepartmentMemberFactory(department=other_department, role=DepartmentMember.Role.CLERK).user
+    return DepartmentMemberFactory(
+        department=other_department, role=DepartmentMember.Role.CLERK, user__town=other_department.town
+    ).user
 
 
 @pytest.fixture

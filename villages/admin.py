@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from .admin_scope import TownScopedAdmin, TownScopedTabularInline
+from .admin_scope import SharedReadOnlyMixin, TownScopedAdmin, TownScopedTabularInline
 from .models import (
     Consultation,
     DutyShift,
@@ -56,6 +56,13 @@ class TownAdmin(TownScopedAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_village_count=Count("villages"))
 
+    # A new town takes over the public pages; towns are made and removed at the county, by a superuser.
+    def has_add_permission(self, request):
+        return request.user.is_superuser and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
     @admin.display(description=_("villages"), ordering="_village_count")
     def village_count(self, obj):
         return obj._village_count
@@ -97,7 +104,10 @@ class VillageCadreAdmin(TownScopedAdmin):
 
 
 @admin.register(TownStaff)
-class TownStaffAdmin(TownScopedAdmin):
+class TownStaffAdmin(SharedReadOnlyMixin, TownScopedAdmin):
+    """Who is a town's office or supervisor is decided at the county: the office reads it, a superuser sets it
+    (an office could otherwise remove its own supervisor)."""
+
     list_display = ("user", "town", "role", "is_active")
     list_filter = ("town", "role", "is_active")
     search_fields = ("user__name", "user__username")

@@ -672,20 +672,36 @@ def seed_catalogue(town: Town, departments: dict[str, Department]) -> int:
 # ------------------------------------------------------------------------------------------------- groups
 
 
-def seed_groups() -> dict[str, Group]:
-    """镇办 may change the town's data and users; 纪检 may only read it."""
+def group_permissions(*, view_only: bool) -> list[Permission]:
+    """镇办 may change the town's data and users and unlock its accounts; 纪检 may only read them and the login logs.
+
+    Which rows is the admin's business (villages/admin_scope.py): these rights apply to the user's own town only.
+    """
     domain = Permission.objects.filter(content_type__app_label__in=DOMAIN_APPS)
     user_model = get_user_model()
     user_perms = Permission.objects.filter(
         content_type__app_label=user_model._meta.app_label,
         content_type__model=user_model._meta.model_name,
     )
-    office, _ = Group.objects.get_or_create(name=GROUP_OFFICE)
-    office.permissions.set(list(domain) + list(user_perms.filter(codename__regex=r"^(view|change|add)_")))
-    supervisor, _ = Group.objects.get_or_create(name=GROUP_SUPERVISOR)
-    supervisor.permissions.set(
-        list(domain.filter(codename__startswith="view_")) + list(user_perms.filter(codename__startswith="view_"))
+    login_logs = Permission.objects.filter(content_type__app_label="axes", codename__startswith="view_")
+    if view_only:
+        return (
+            list(domain.filter(codename__startswith="view_"))
+            + list(user_perms.filter(codename__startswith="view_"))
+            + list(login_logs)
+        )
+    unlock = Permission.objects.filter(content_type__app_label="axes", codename="delete_accessattempt")
+    return (
+        list(domain) + list(user_perms.filter(codename__regex=r"^(view|change|add)_")) + list(login_logs) + list(unlock)
     )
+
+
+def seed_groups() -> dict[str, Group]:
+    """镇办 may change the town's data and users; 纪检 may only read it."""
+    office, _ = Group.objects.get_or_create(name=GROUP_OFFICE)
+    office.permissions.set(group_permissions(view_only=False))
+    supervisor, _ = Group.objects.get_or_create(name=GROUP_SUPERVISOR)
+    supervisor.permissions.set(group_permissions(view_only=True))
     return {GROUP_OFFICE: office, GROUP_SUPERVISOR: supervisor}
 
 
@@ -745,7 +761,7 @@ class UserSeeder:
         self.password_hash = make_password(DEMO_PASSWORD)
         self.rows: list[tuple[str, str, str, str]] = []
 
-    def user(self, username: str, name: str, role: str, where: str, **flags: bool):
+    def user(self, username: str, name: str, role: str, where: str, town: Town | None = None, **flags: bool):
         phone = f"1380000{len(self.rows) + 1:04d}"  # sample numbers
         user, _ = upsert(
             self.model,
@@ -753,6 +769,7 @@ class UserSeeder:
             {
                 "name": name,
                 "phone": phone,
+                "town": town,  # the office that manages the account; none for county officers and the admin
                 "is_active": True,
                 "is_staff": flags.get("is_staff", False),
                 "is_superuser": flags.get("is_superuser", False),
@@ -774,22 +791,22 @@ def seed_users(
     seeder = UserSeeder()
     seeder.user("admin", "系统管理员", "超级管理员", "全部", is_staff=True, is_superuser=True)
 
-    office = seeder.user("office", "陈静", "镇办", TOWN_NAME, is_staff=True)
+    office = seeder.user("office", "陈静", "镇办", TOWN_NAME, town, is_staff=True)
     office.groups.add(groups[GROUP_OFFICE])
     upsert(TownStaff, {"user": office, "town": town}, {"role": TownStaff.Role.OFFICE, "is_active": True})
 
-    supervisor = seeder.user("supervisor", "杨正清", "纪检（只读）", TOWN_NAME, is_staff=True)
+    supervisor = seeder.user("supervisor", "杨正清", "纪检（只读）", TOWN_NAME, town, is_staff=True)
     supervisor.groups.add(groups[GROUP_SUPERVISOR])
     upsert(TownStaff, {"user": supervisor, "town": town}, {"role": TownStaff.Role.SUPERVISOR, "is_active": True})
 
     for username, name, desk_order, title in CADRES:
         village = villages[desk_order]
-        cadre = seeder.user(username, name, f"村干部（{TITLE_LABELS[title]}）", village.name)
+        cadre = seeder.user(username, name, f"村干部（{TITLE_LABELS[title]}）", village.name, village.town)
         upsert(VillageCadre, {"user": cadre, "village": village}, {"title": title, "is_active": True})
 
     for username, name, department_name in CLERKS:
         department = departments[department_name]
-        clerk = seeder.user(username, name, "部门经办人", department.desk_label or department.name)
+        clerk = seeder.user(username, name, "部门经办人", department.desk_label or department.name, department.town)
         upsert(
             DepartmentMember,
             {"user": clerk, "department": department},
