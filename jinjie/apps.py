@@ -1,3 +1,4 @@
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig
 from django.utils.translation import gettext_lazy as _
@@ -16,3 +17,9 @@ class JinjieConfig(AppConfig):
 
 class JinjieAdminConfig(AdminConfig):
     default_site = "jinjie.admin_site.HallAdminSite"
+
+
+class AxesConfig(AxesAppConfig):
+    """django-axes under a Chinese heading in the admin (its models: login lockouts, login records)."""
+
+    verbose_name = _("Logins")

@@ -74,7 +74,8 @@ class IdleLogoutMiddleware:
                 messages.info(request, _("You were logged out after a time without activity. Please log in again."))
                 return redirect_to_login(request.get_full_path())
             # Noted to the half minute: a page view need not also be a session write every time.
-            if not is_background(request) and (last_seen is None or now - int(last_seen) >= LAST_SEEN_GRANULARITY):
+            granularity = min(LAST_SEEN_GRANULARITY, settings.SESSION_IDLE_SECONDS // 10)
+            if not is_background(request) and (last_seen is None or now - int(last_seen) >= granularity):
                 request.session[LAST_SEEN] = now
         return self.get_response(request)
 

@@ -3,7 +3,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-mobile_validator = RegexValidator(r"^1\d{10}$", _("Enter an 11-digit mobile number starting with 1."))
+# ASCII digits only: \\d would also take full-width ０-９ (and any script's digits).
+mobile_validator = RegexValidator(r"^1[0-9]{10}$", _("Enter an 11-digit mobile number starting with 1."))
 
 
 class User(AbstractUser):

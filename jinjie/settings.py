@@ -58,7 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
-    "axes",
+    "jinjie.apps.AxesConfig",
     "jinjie.apps.JinjieConfig",
     "villages",
     "departments",

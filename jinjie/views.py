@@ -110,6 +110,8 @@ def session_status(request):
     POST is the "继续" button and counts as activity (the idle middleware has already noted it)."""
     if not request.user.is_authenticated:
         return JsonResponse({"remaining": 0})
+    if request.method == "POST":
+        request.session[LAST_SEEN] = int(timezone.now().timestamp())  # 继续: the user is at the PC, whatever the clock
     last_seen = request.session.get(LAST_SEEN, int(timezone.now().timestamp()))
     remaining = max(settings.SESSION_IDLE_SECONDS - (int(timezone.now().timestamp()) - int(last_seen)), 0)
     return JsonResponse({"remaining": remaining, "timeout": settings.SESSION_IDLE_SECONDS})

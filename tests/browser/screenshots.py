@@ -5,7 +5,6 @@ demo town (seed_demo, password jinjie2026). First it drives the pages like the h
 takes in and stamps two cases, a clerk hands one on and books the county — then it photographs every page.
 
     DEBUG=1 DATABASE_URL=sqlite:////tmp/shots.sqlite3 .venv/bin/python manage.py migrate
-    DEBUG=1 DATABASE_URL=sqlite:////tmp/shots.sqlite3 .venv/bin/python manage.py createcachetable
     DEBUG=1 DATABASE_URL=sqlite:////tmp/shots.sqlite3 .venv/bin/python manage.py seed_demo
     DEBUG=1 DATABASE_URL=sqlite:////tmp/shots.sqlite3 .venv/bin/python manage.py runserver 127.0.0.1:8011 &
     DEBUG=1 DATABASE_URL=sqlite:////tmp/shots.sqlite3 .venv/bin/python tests/browser/screenshots.py

@@ -656,3 +656,22 @@ def test_staff_account_of_no_town_sees_and_adds_nothing_of_any_town(client_for, 
     assert not client.get("/admin/villages/village/").context["cl"].queryset.exists()
     assert client.get("/admin/villages/village/add/").status_code == 403
     assert client.get("/admin/jinjie/user/add/").status_code == 403
+
+
+def test_view_on_site_does_not_lead_to_another_towns_case(client_for, town_office, own_case, other_town_case):
+    from django.contrib.contenttypes.models import ContentType
+
+    content_type = ContentType.objects.get_for_model(other_town_case)
+    client = client_for(town_office)
+
+    other = client.get(f"/admin/r/{content_type.pk}/{other_town_case.pk}/")
+    own = client.get(f"/admin/r/{content_type.pk}/{own_case.pk}/")
+
+    assert other.status_code == 404
+    assert own.status_code == 302 and own_case.number in own["Location"]
+
+
+def test_the_login_records_have_a_chinese_heading(client_for, superuser):
+    page = client_for(superuser).get("/admin/").content.decode()
+
+    assert "登录与锁定" in page
