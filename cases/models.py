@@ -273,7 +273,9 @@ class Case(models.Model):
         related_name="+",
         verbose_name=_("taken in at department"),
     )
-    expected_at = models.DateTimeField(_("expected completion"), null=True, blank=True)
+    # The promised date (cases.workflow): `expected_on` is shown, `expected_at` is when the promise is broken.
+    expected_on = models.DateField(_("expected completion"), null=True, blank=True)
+    expected_at = models.DateTimeField(_("late from"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closing_reason = models.TextField(_("reason"), blank=True)
     current_step = models.ForeignKey(
@@ -400,7 +402,9 @@ class CaseStep(models.Model):
     county_mode = models.CharField(_("county mode"), max_length=12, choices=Matter.CountyMode.choices, blank=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    # cases.workflow: `due_on` is the last working day of the limit, `due_at` the moment the step becomes overdue.
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    due_at = models.DateTimeField(_("overdue from"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("file received at"), null=True, blank=True)
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -453,6 +457,7 @@ class CaseStep(models.Model):
             ),
             models.Index(fields=["department", "state"], name="casestep_department_state"),
             models.Index(fields=["due_at"], name="casestep_due"),
+            models.Index(fields=["due_on"], name="casestep_due_on"),
             models.Index(fields=["finished_at"], name="casestep_finished"),
             models.Index(fields=["state", "due_at"], name="casestep_state_due"),
         ]
@@ -467,16 +472,20 @@ class CaseStep(models.Model):
         return self.department.name if self.department_id else self.action
 
     @property
-    def is_overdue(self) -> bool:
-        from django.utils import timezone
+    def light(self) -> str | None:
+        """Green, yellow or red (cases.workflow); None when not running."""
+        from .workflow import step_light
 
-        if self.due_at is None:
-            return False
+        return step_light(self)
+
+    @property
+    def is_overdue(self) -> bool:
+        """Red now, or finished after it became overdue."""
+        from .workflow import Light, is_late
+
         if self.state == self.State.ACTIVE:
-            return self.due_at < timezone.now()
-        if self.finished_at:
-            return self.finished_at > self.due_at
-        return False
+            return self.light == Light.RED
+        return self.finished_at is not None and is_late(finished_at=self.finished_at, due_at=self.due_at)
 
 
 class SealUse(models.Model):
@@ -800,7 +809,8 @@ class Rectification(models.Model):
         "villages.Village", on_delete=models.PROTECT, related_name="rectifications", verbose_name=_("village")
     )
     opened_at = models.DateTimeField(_("opened at"))
-    due_at = models.DateTimeField(_("due at"))
+    due_on = models.DateField(_("due on"), null=True)
+    due_at = models.DateTimeField(_("overdue from"))
     action_taken = models.TextField(_("what was done"), blank=True)
     callback_note = models.TextField(_("follow-up call"), blank=True)
     callback_at = models.DateTimeField(_("called back at"), null=True, blank=True)
@@ -825,9 +835,9 @@ class Rectification(models.Model):
 
     @property
     def is_late(self) -> bool:
-        from django.utils import timezone
+        from .workflow import is_late
 
-        return (self.done_at or timezone.now()) > self.due_at
+        return is_late(finished_at=self.done_at, due_at=self.due_at)
 
 
 class GuessCounter(models.Model):

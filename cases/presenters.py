@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from . import access
+from . import access, workflow
 from .models import Appointment, Case, CaseStep, Matter
 
 
@@ -100,6 +100,12 @@ def public_case_data(case: Case) -> dict:
     steps = []
     current = None
     for step in case.steps.all():
+        light = workflow.light(
+            running=step.state == CaseStep.State.ACTIVE and case.state != Case.State.AWAITING,
+            due_on=step.due_on,
+            due_at=step.due_at,
+            now=now,
+        )
         item = {
             "order": step.order,
             "name": step.label,
@@ -108,13 +114,10 @@ def public_case_data(case: Case) -> dict:
             "state_label": str(step.get_state_display()),
             "started_at": _iso(step.started_at),
             "finished_at": _iso(step.finished_at),
-            "due_at": _iso(step.due_at),
-            "overdue": bool(
-                step.state == CaseStep.State.ACTIVE
-                and step.due_at
-                and step.due_at < now
-                and case.state != Case.State.AWAITING
-            ),
+            "due_on": step.due_on.isoformat() if step.due_on else None,
+            "due_at": _iso(step.due_at),  # the moment it becomes overdue
+            "light": light,
+            "overdue": light == workflow.Light.RED,
         }
         if step.kind == CaseStep.Kind.COUNTY:
             item["county_mode"] = step.county_mode
@@ -138,6 +141,7 @@ def public_case_data(case: Case) -> dict:
         "state": case.state,
         "state_label": str(case.get_state_display()),
         "received_at": _iso(case.received_at),
+        "expected_on": case.expected_on.isoformat() if case.expected_on else None,
         "expected_at": _iso(case.expected_at),
         "closed_at": _iso(case.closed_at),
         "current_step": current,

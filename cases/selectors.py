@@ -10,6 +10,7 @@ from departments.models import Department
 from villages.models import Village
 from villages.selectors import next_market_days  # noqa: F401 — offered when booking
 
+from . import workflow
 from .access import roles_for
 from .models import Appointment, Case, CaseEvent, CaseStep, Material, Matter, Rating, Rectification, RouteStep
 
@@ -101,17 +102,14 @@ def case_detail(*, user, number: str) -> Case:
 
 
 def overdue_expression(now: dt.datetime | None = None) -> ExpressionWrapper:
-    """A step is overdue while active past its due time, unless its case waits for materials (clock stopped)."""
-    now = now or timezone.now()
-    return ExpressionWrapper(
-        Q(state=CaseStep.State.ACTIVE, due_at__lt=now) & ~Q(case__state=Case.State.AWAITING),
-        output_field=BooleanField(),
-    )
+    """The workflow's overdue rule as a boolean annotation (cases.workflow.overdue_q)."""
+    return ExpressionWrapper(workflow.overdue_q(now), output_field=BooleanField())
 
 
 def _step_list(queryset: QuerySet[CaseStep]) -> QuerySet[CaseStep]:
+    now = timezone.now()
     return queryset.select_related("case", "case__matter", "case__village", "case__hamlet", "department").annotate(
-        overdue=overdue_expression()
+        overdue=overdue_expression(now), due_light=workflow.light_expression(now)
     )
 
 
@@ -181,7 +179,7 @@ def queue_counts(*, department_ids) -> dict:
     active = Q(state=CaseStep.State.ACTIVE, kind=CaseStep.Kind.DEPARTMENT, department_id__in=department_ids)
     return CaseStep.objects.filter(active).aggregate(
         total=Count("pk"),
-        overdue=Count("pk", filter=Q(due_at__lt=now) & ~Q(case__state=Case.State.AWAITING)),
+        overdue=Count("pk", filter=workflow.overdue_q(now)),
         not_accepted=Count("pk", filter=Q(accepted_at__isnull=True)),
         awaiting=Count("pk", filter=Q(case__state=Case.State.AWAITING)),
     )
@@ -277,11 +275,7 @@ def oversight(*, town_ids, now: dt.datetime | None = None, days: int = 90) -> di
     steps = CaseStep.objects.filter(case__town_id__in=town_ids).select_related(
         "case", "case__matter", "case__village", "department"
     )
-    overdue = (
-        steps.filter(state=CaseStep.State.ACTIVE, due_at__lt=now)
-        .exclude(case__state=Case.State.AWAITING)
-        .order_by("due_at")[:OVERSIGHT_LIMIT]
-    )
+    overdue = steps.filter(workflow.overdue_q(now)).order_by("due_at")[:OVERSIGHT_LIMIT]
     longest = steps.filter(state=CaseStep.State.ACTIVE).order_by("started_at")[:20]
     bounced = (
         CaseEvent.objects.filter(

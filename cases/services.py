@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy
 
 from departments.models import Department, DepartmentMember
 
-from . import access, history_keys
-from .calendar import add_working_days, extend_by_working_days, working_days_between
+from . import access, history_keys, workflow
+from .calendar import working_days_between
 from .models import (
     Appointment,
     Case,
@@ -157,13 +157,23 @@ def _require_open(case: Case, *, allow_awaiting: bool = False) -> None:
 def _activate(case: Case, step: CaseStep, now: dt.datetime, actor) -> None:
     step.state = CaseStep.State.ACTIVE
     step.started_at = now
-    step.due_at = add_working_days(now, step.time_limit_days)
+    due = workflow.deadline(now, step.time_limit_days)
+    step.due_on, step.due_at = due.due_on, due.overdue_at
     step.accepted_at = None
     step.accepted_by = None
     step.finished_at = None
     step.finished_by = None
     step.save(
-        update_fields=["state", "started_at", "due_at", "accepted_at", "accepted_by", "finished_at", "finished_by"]
+        update_fields=[
+            "state",
+            "started_at",
+            "due_on",
+            "due_at",
+            "accepted_at",
+            "accepted_by",
+            "finished_at",
+            "finished_by",
+        ]
     )
     case.current_step = step
     if step.kind == CaseStep.Kind.COUNTY and step.county_mode == Matter.CountyMode.REFERRAL:
@@ -375,6 +385,7 @@ def _open_case(
     parties,
 ) -> Case:
     now = _now()
+    promised = workflow.deadline(now, matter.promised_days)
     case = Case(
         number=_next_case_number(village.town, now),
         token=secrets.token_urlsafe(24),
@@ -393,7 +404,8 @@ def _open_case(
         received_by=actor,
         intake_department=intake_department,
         intake_key=intake_key,
-        expected_at=add_working_days(now, matter.promised_days),
+        expected_on=promised.due_on,
+        expected_at=promised.overdue_at,
     )
     case.save()
     steps = _copy_route(case, matter)
@@ -642,17 +654,19 @@ def case_materials_brought(*, actor, case_id: int, expected_version: int | None 
             raise CaseError(_("This case is not at your desk."))
         now = _now()
         waited = working_days_between(case.paused_at, now)
-        if step.due_at is not None and waited:
-            step.due_at = extend_by_working_days(step.due_at, waited)
-            step.save(update_fields=["due_at"])
-        if case.expected_at is not None and waited:
-            case.expected_at = extend_by_working_days(case.expected_at, waited)
+        if step.due_on is not None and waited:
+            due = workflow.extended(step.due_on, waited)
+            step.due_on, step.due_at = due.due_on, due.overdue_at
+            step.save(update_fields=["due_on", "due_at"])
+        if case.expected_on is not None and waited:
+            promised = workflow.extended(case.expected_on, waited)
+            case.expected_on, case.expected_at = promised.due_on, promised.overdue_at
         if case.materials:
             case.materials = [{**m, "received": True} for m in case.materials]
         case.state = case.paused_from or Case.State.IN_PROGRESS
         case.paused_from = ""
         case.paused_at = None
-        _save_case(case, "state", "paused_from", "paused_at", "expected_at", "materials")
+        _save_case(case, "state", "paused_from", "paused_at", "expected_on", "expected_at", "materials")
         _append_event(
             case,
             actor=actor,
@@ -1056,12 +1070,14 @@ def rating_submit(*, case_id: int, level: int, comment: str = "", channel: str, 
                 department = last.desk_department
             elif last is not None:
                 department = last.department
+            due = workflow.deadline(now, RECTIFICATION_DAYS)
             Rectification.objects.create(
                 rating=rating,
                 department=department,
                 village=case.village,
                 opened_at=now,
-                due_at=add_working_days(now, RECTIFICATION_DAYS),
+                due_on=due.due_on,
+                due_at=due.overdue_at,
             )
     return rating
 

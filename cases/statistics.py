@@ -28,6 +28,7 @@ from departments.models import Department
 from villages.models import Consultation, Village
 from villages.selectors import attendance_by_village
 
+from . import workflow
 from .models import Case, CaseStep, Matter, MediationOutcome, Rating, Rectification
 
 SATISFIED_MIN = Rating.Level.BASICALLY_SATISFIED
@@ -199,16 +200,13 @@ def _case_figures(town, start, end) -> dict:
 
 
 def _due_in(start, end) -> Q:
-    """A due time is the end of a day (the next midnight): a step due on the month's last day has due_at == end."""
-    return Q(due_at__gt=start, due_at__lte=end)
+    """Steps whose due date (cases.workflow: the last working day of the limit) falls in [start, end)."""
+    return Q(due_on__gte=timezone.localdate(start), due_on__lt=timezone.localdate(end))
 
 
 def _overdue_steps(now) -> Q:
-    """Finished late, or still open past due — unless its case awaits materials (the clock is stopped)."""
-    still_open = Q(finished_at__isnull=True, state=CaseStep.State.ACTIVE, due_at__lt=now) & ~Q(
-        case__state=Case.State.AWAITING
-    )
-    return Q(finished_at__gt=F("due_at")) | still_open
+    """Finished after it became overdue, or red now (cases.workflow) — the clock is stopped while awaiting."""
+    return Q(finished_at__gte=F("due_at")) | (Q(finished_at__isnull=True) & workflow.overdue_q(now))
 
 
 def _rating_figures(ratings) -> dict:
@@ -235,7 +233,7 @@ def monthly_report(*, town, month: Month, now: dt.datetime | None = None) -> dic
     rectifications = Rectification.objects.filter(rating__town=town, opened_at__gte=start, opened_at__lt=end).aggregate(
         opened=Count("pk"),
         done=Count("pk", filter=Q(done_at__isnull=False)),
-        late=Count("pk", filter=Q(done_at__gt=F("due_at")) | Q(done_at__isnull=True, due_at__lt=now)),
+        late=Count("pk", filter=workflow.late_q(now, finished="done_at")),
     )
     headline = {
         "visits": cases["received"] + consultations["people"],

@@ -1,12 +1,14 @@
-"""Working days: weekends and holidays off, make-up working days (调休) on (cases/calendar.py)."""
+"""Working days: weekends and holidays off, make-up working days (调休) on (cases/calendar.py), and the due dates
+the workflow counts with them (cases/workflow.py)."""
 
 import datetime as dt
 
 import pytest
 from django.utils import timezone
 
-from cases.calendar import add_working_days, extend_by_working_days, working_days_between
+from cases.calendar import working_days_between
 from cases.models import Holiday
+from cases.workflow import deadline, extended
 from tests.factories import HolidayFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,53 +25,52 @@ def at(day: dt.date, hour: int = 10) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
 
 
-def end_of(day: dt.date) -> dt.datetime:
-    """Due "on" a day means due until local midnight after it."""
-    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+def due_on(start: dt.datetime, days: int) -> dt.date:
+    return deadline(start, days).due_on
 
 
-def test_zero_days_on_a_working_day_is_due_at_the_end_of_that_day():
-    assert add_working_days(at(FRIDAY), 0) == end_of(FRIDAY)
+def test_zero_days_on_a_working_day_is_due_that_day():
+    assert due_on(at(FRIDAY), 0) == FRIDAY
 
 
 def test_one_day_from_friday_skips_the_weekend():
-    assert add_working_days(at(FRIDAY), 1) == end_of(MONDAY)
+    assert due_on(at(FRIDAY), 1) == MONDAY
 
 
 def test_three_days_from_friday_counts_monday_to_wednesday():
-    assert add_working_days(at(FRIDAY, 16), 3) == end_of(dt.date(2026, 3, 11))
+    assert due_on(at(FRIDAY, 16), 3) == dt.date(2026, 3, 11)
 
 
-def test_zero_days_on_a_sunday_is_due_at_the_end_of_monday():
-    assert add_working_days(at(SUNDAY), 0) == end_of(MONDAY)
+def test_zero_days_on_a_sunday_is_due_on_monday():
+    assert due_on(at(SUNDAY), 0) == MONDAY
 
 
 def test_one_day_from_saturday_is_monday():
-    assert add_working_days(at(SATURDAY), 1) == end_of(MONDAY)
+    assert due_on(at(SATURDAY), 1) == MONDAY
 
 
 def test_a_holiday_on_monday_is_not_counted():
     HolidayFactory(date=MONDAY, kind=Holiday.Kind.HOLIDAY, name="清明节")
 
-    assert add_working_days(at(FRIDAY), 1) == end_of(TUESDAY)
+    assert due_on(at(FRIDAY), 1) == TUESDAY
 
 
 def test_zero_days_on_a_holiday_is_due_on_the_next_working_day():
     HolidayFactory(date=MONDAY, kind=Holiday.Kind.HOLIDAY)
 
-    assert add_working_days(at(MONDAY), 0) == end_of(TUESDAY)
+    assert due_on(at(MONDAY), 0) == TUESDAY
 
 
 def test_a_make_up_working_saturday_is_counted():
     HolidayFactory(date=SATURDAY, kind=Holiday.Kind.WORKDAY, name="调休上班")
 
-    assert add_working_days(at(FRIDAY), 1) == end_of(SATURDAY)
+    assert due_on(at(FRIDAY), 1) == SATURDAY
 
 
 def test_zero_days_on_a_make_up_working_sunday_is_due_that_sunday():
     HolidayFactory(date=SUNDAY, kind=Holiday.Kind.WORKDAY)
 
-    assert add_working_days(at(SUNDAY), 0) == end_of(SUNDAY)
+    assert due_on(at(SUNDAY), 0) == SUNDAY
 
 
 def test_a_long_holiday_week_is_skipped_entirely():
@@ -77,12 +78,12 @@ def test_a_long_holiday_week_is_skipped_entirely():
         HolidayFactory(date=dt.date(2026, 10, 1) + dt.timedelta(days=offset), kind=Holiday.Kind.HOLIDAY)
 
     # Wednesday 30 September + 1 working day: the whole National Day week is off, then the weekend ends it.
-    assert add_working_days(at(dt.date(2026, 9, 30)), 1) == end_of(dt.date(2026, 10, 8))
+    assert due_on(at(dt.date(2026, 9, 30)), 1) == dt.date(2026, 10, 8)
 
 
 def test_the_local_date_decides_not_the_utc_date():
-    # 01:00 on Monday in Asia/Shanghai is still Sunday in UTC: the step is due at the end of local Monday.
-    assert add_working_days(at(MONDAY, 1), 0) == end_of(MONDAY)
+    # 01:00 on Monday in Asia/Shanghai is still Sunday in UTC: the step is due on local Monday.
+    assert due_on(at(MONDAY, 1), 0) == MONDAY
 
 
 def test_working_days_between_friday_and_monday_is_one():
@@ -106,8 +107,8 @@ def test_working_days_between_backwards_is_zero():
 
 
 def test_extend_by_working_days_moves_a_due_time_past_the_weekend():
-    assert extend_by_working_days(end_of(FRIDAY), 1) == end_of(MONDAY)
+    assert extended(FRIDAY, 1).due_on == MONDAY
 
 
 def test_extend_by_zero_days_keeps_the_due_time():
-    assert extend_by_working_days(end_of(FRIDAY), 0) == end_of(FRIDAY)
+    assert extended(FRIDAY, 0).due_on == FRIDAY

@@ -3,15 +3,15 @@ double submit, and the history event written (STYLE.md, Tests)."""
 
 import datetime as dt
 import uuid
-from unittest import mock
 
 import pytest
+import time_machine
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cases import services
-from cases.calendar import add_working_days
 from cases.models import Appointment, Case, CaseEvent, CaseStep, Matter, SealUse
+from cases.workflow import deadline
 from departments.models import DepartmentMember
 from tests.factories import (
     DepartmentFactory,
@@ -38,7 +38,7 @@ def tomorrow() -> dt.date:
 
 
 def frozen(moment: dt.datetime):
-    return mock.patch("cases.services._now", return_value=moment)
+    return time_machine.travel(moment, tick=False)
 
 
 def local(year, month, day, hour=10, minute=0) -> dt.datetime:
@@ -378,7 +378,10 @@ def test_stamp_records_the_seal_use_and_activates_the_first_desk(cadre, village,
     assert desk.department == department
     assert desk.state == CaseStep.State.ACTIVE
     assert desk.started_at == moment
-    assert desk.due_at == add_working_days(moment, desk.time_limit_days)
+    assert (desk.due_on, desk.due_at) == (
+        deadline(moment, desk.time_limit_days).due_on,
+        deadline(moment, desk.time_limit_days).overdue_at,
+    )
     assert case.state == S.IN_PROGRESS
 
 
@@ -562,8 +565,8 @@ def test_materials_brought_extends_the_due_time_by_the_working_days_waited(cadre
         stamp(case, cadre)
         services.case_request_materials(actor=clerk, case_id=case.pk, missing="医院诊断证明")
     paused = reload(case)
-    expected_before = paused.expected_at
-    assert paused.current_step.due_at == local(2026, 3, 4, 0)  # one working day: end of Tuesday
+    expected_before = paused.expected_on
+    assert paused.current_step.due_on == dt.date(2026, 3, 3)  # one working day: Tuesday
 
     with frozen(local(2026, 3, 4, 15)):  # Wednesday: waited Tuesday and Wednesday
         services.case_materials_brought(actor=clerk, case_id=case.pk)
@@ -571,9 +574,10 @@ def test_materials_brought_extends_the_due_time_by_the_working_days_waited(cadre
     resumed = reload(case)
     assert resumed.state == IP
     assert resumed.paused_at is None
-    assert resumed.current_step.due_at == local(2026, 3, 6, 0)  # end of Thursday
-    assert expected_before == local(2026, 3, 10, 0)  # five promised working days: end of Monday 9 March
-    assert resumed.expected_at == local(2026, 3, 12, 0)  # two more: end of Wednesday 11 March
+    assert resumed.current_step.due_on == dt.date(2026, 3, 5)  # Thursday
+    assert resumed.current_step.due_at == local(2026, 3, 6, 0)  # overdue from Friday
+    assert expected_before == dt.date(2026, 3, 9)  # five promised working days: Monday 9 March
+    assert resumed.expected_on == dt.date(2026, 3, 11)  # two more: Wednesday 11 March
     assert resumed.events.order_by("-seq").first().action == A.MATERIALS_BROUGHT
 
 
@@ -582,21 +586,21 @@ def test_materials_brought_over_a_weekend_counts_only_working_days(cadre, clerk,
         case = open_case(actor=cadre, matter=referral_matter, village=village)
         stamp(case, cadre)
         services.case_request_materials(actor=clerk, case_id=case.pk, missing="医院诊断证明")
-    due_before = reload(case).current_step.due_at
-    assert due_before == local(2026, 3, 10, 0)  # end of Monday
+    due_before = reload(case).current_step.due_on
+    assert due_before == dt.date(2026, 3, 9)  # Monday
 
     with frozen(local(2026, 3, 9, 9)):  # Monday: only Monday was waited
         services.case_materials_brought(actor=clerk, case_id=case.pk)
 
-    assert reload(case).current_step.due_at == local(2026, 3, 11, 0)  # end of Tuesday
+    assert reload(case).current_step.due_on == dt.date(2026, 3, 10)  # Tuesday
 
 
 def test_materials_brought_the_same_day_keeps_the_due_time(awaiting, clerk):
-    due = awaiting.current_step.due_at
+    due = (awaiting.current_step.due_on, awaiting.current_step.due_at)
 
     services.case_materials_brought(actor=clerk, case_id=awaiting.pk)
 
-    assert reload(awaiting).current_step.due_at == due
+    assert (reload(awaiting).current_step.due_on, reload(awaiting).current_step.due_at) == due
 
 
 def test_case_opened_awaiting_returns_to_received_when_materials_are_brought(cadre, village, referral_matter):
@@ -1096,5 +1100,6 @@ def test_intake_sets_due_and_expected_times_in_working_days(cadre, village, refe
     case = reload(case)
     assert case.received_at == moment
     assert case.current_step.started_at == moment
-    assert case.current_step.due_at == add_working_days(moment, referral_matter.village_time_limit_days)
-    assert case.expected_at == add_working_days(moment, referral_matter.promised_days)
+    assert case.current_step.due_on == deadline(moment, referral_matter.village_time_limit_days).due_on
+    assert case.expected_on == deadline(moment, referral_matter.promised_days).due_on
+    assert case.expected_at == deadline(moment, referral_matter.promised_days).overdue_at

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pytest
 from django.utils import timezone
 
+from cases import workflow
 from cases.models import Case, CaseEvent, CaseStep, Rating, Rectification
 from tests.factories import UserFactory, id_number
 
@@ -105,7 +106,8 @@ def make_case(
                 time_limit_days=step.time_limit_days,
                 state=step.state,
                 started_at=step.started,
-                due_at=step.due,
+                due_on=_due(step.due).due_on if step.due else None,
+                due_at=_due(step.due).overdue_at if step.due else None,
                 accepted_at=step.started,
                 finished_at=step.finished,
                 outcome="同意" if step.finished else "",
@@ -121,6 +123,12 @@ def make_case(
     return case
 
 
+def _due(end_of_due_day: dt.datetime) -> workflow.Deadline:
+    """The tests write a due time as the end of the due day (its next midnight); the workflow stores the due date
+    and the moment it becomes overdue (the start of the next working day)."""
+    return workflow.extended(timezone.localdate(end_of_due_day - dt.timedelta(microseconds=1)), 0)
+
+
 def rate(case: Case, level: int, at: dt.datetime, *, channel: str = Rating.Channel.QR) -> Rating:
     return Rating.objects.create(case=case, town_id=case.town_id, level=level, channel=channel, rated_at=at)
 
@@ -133,7 +141,8 @@ def rectify(
         department=department,
         village=rating.case.village,
         opened_at=opened,
-        due_at=due,
+        due_on=_due(due).due_on,
+        due_at=_due(due).overdue_at,
         action_taken="已重新办理并致歉" if done else "",
         callback_note="群众表示满意" if done else "",
         callback_at=done,
@@ -163,11 +172,11 @@ def add_event(case: Case, *, action: str, at: dt.datetime, actor, step: CaseStep
 
 
 @pytest.fixture
-def freeze(monkeypatch):
+def freeze(time_machine):
     """freeze(moment): every clock in the system (services, selectors, statistics, pages) reads `moment`."""
 
     def set_now(moment: dt.datetime) -> dt.datetime:
-        monkeypatch.setattr("django.utils.timezone.now", lambda: moment)
+        time_machine.move_to(moment, tick=False)
         return moment
 
     return set_now

@@ -42,7 +42,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from stdnum.cn import ric
 
-from cases import history_keys
+from cases import history_keys, workflow
 from cases.models import (
     Appointment,
     Case,
@@ -178,7 +178,8 @@ CONSULTATION_TOPICS = [
 
 
 class WorkDays:
-    """The working-day arithmetic of `cases.calendar`, for a whole span at once (one query, then bisect)."""
+    """The working days of `cases.calendar` for a whole span at once (one query, then bisect): the calendar that
+    `cases.workflow.deadline` counts on here, so generated due dates follow the product's own rule."""
 
     def __init__(self, start: dt.date, end: dt.date, tz: dt.tzinfo):
         overrides = dict(Holiday.objects.filter(date__gte=start, date__lte=end).values_list("date", "kind"))
@@ -199,26 +200,12 @@ class WorkDays:
         i = bisect.bisect_left(self.days, day) if n == 0 else bisect.bisect_right(self.days, day) + n - 1
         return self.days[min(i, len(self.days) - 1)]
 
-    def end_of_day(self, day: dt.date) -> dt.datetime:
-        return dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=self.tz)
-
-    def due(self, start: dt.datetime, days: int) -> dt.datetime:
-        """Like `cases.calendar.add_working_days`."""
-        return self.end_of_day(self.nth(self.local(start), days))
-
     def between(self, start: dt.datetime, end: dt.datetime) -> int:
         """Like `cases.calendar.working_days_between`."""
         first, last = self.local(start), self.local(end)
         if last <= first:
             return 0
         return bisect.bisect_right(self.days, last) - bisect.bisect_right(self.days, first)
-
-    def extend(self, due: dt.datetime, days: int) -> dt.datetime:
-        """Like `cases.calendar.extend_by_working_days`."""
-        if days <= 0:
-            return due
-        last_day = self.local(due - dt.timedelta(microseconds=1))
-        return self.due(dt.datetime.combine(last_day, dt.time(12), tzinfo=self.tz), days)
 
     def at(self, day: dt.date, rng: random.Random, start=(8, 30), end=(17, 30)) -> dt.datetime:
         minute = rng.randint(start[0] * 60 + start[1], end[0] * 60 + end[1])
@@ -317,6 +304,7 @@ class Life:
                 "county_mode": t.county_mode,
                 "state": SS.PENDING,
                 "started_at": None,
+                "due_on": None,
                 "due_at": None,
                 "accepted_at": None,
                 "accepted_by_id": None,
@@ -329,7 +317,8 @@ class Life:
         ]
         self.plan = Plan(case={}, steps=self.steps)
         self.received_at = received_at
-        self.expected_at = self.cal.due(received_at, info.matter.promised_days)
+        promised = workflow.deadline(received_at, info.matter.promised_days, calendar=self.cal)
+        self.expected_on, self.expected_at = promised.due_on, promised.overdue_at
 
     # the services' moves --------------------------------------------------------------------------------------
 
@@ -346,7 +335,8 @@ class Life:
         step.update(
             state=SS.ACTIVE,
             started_at=at,
-            due_at=self.cal.due(at, step["time_limit_days"]),
+            due_on=(due := workflow.deadline(at, step["time_limit_days"], calendar=self.cal)).due_on,
+            due_at=due.overdue_at,
             accepted_at=None,
             accepted_by_id=None,
             finished_at=None,
@@ -406,8 +396,10 @@ class Life:
         waited = self.cal.between(self.paused_at, brought_at)
         step = self.steps[i]
         if waited:
-            step["due_at"] = self.cal.extend(step["due_at"], waited)
-            self.expected_at = self.cal.extend(self.expected_at, waited)
+            due = workflow.extended(step["due_on"], waited, calendar=self.cal)
+            step["due_on"], step["due_at"] = due.due_on, due.overdue_at
+            promised = workflow.extended(self.expected_on, waited, calendar=self.cal)
+            self.expected_on, self.expected_at = promised.due_on, promised.overdue_at
         self.missing_ids = set()
         self.state = self.paused_from or S.IN_PROGRESS
         self.paused_from, self.paused_at = "", None
@@ -642,12 +634,13 @@ class Life:
             department_id = last["desk_department_id"] or last["department_id"]
         elif last is not None:
             department_id = last["department_id"]
-        due = self.cal.due(rated_at, RECTIFICATION_DAYS)
+        due = workflow.deadline(rated_at, RECTIFICATION_DAYS, calendar=self.cal)
         rectification = {
             "department_id": department_id,
             "village_id": self.village.pk,
             "opened_at": rated_at,
-            "due_at": due,
+            "due_on": due.due_on,
+            "due_at": due.overdue_at,
         }
         done_at = self.cal.after(rated_at, rng.randint(1, RECTIFICATION_DAYS + 8), rng)
         if done_at <= self.now and rng.random() < 0.9:
@@ -698,6 +691,7 @@ class Life:
             "received_at": self.received_at,
             "received_by_id": receiver[0],
             "intake_department_id": intake_department_id,
+            "expected_on": self.expected_on,
             "expected_at": self.expected_at,
             "closed_at": self.closed_at,
             "closing_reason": self.closing_reason,
