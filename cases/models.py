@@ -97,6 +97,11 @@ class Matter(models.Model):
             errors["county_mode"] = _("Choose appointment or referral for the county step.")
         if self.county_department_id and self.county_department.level != "county":
             errors["county_department"] = _("The county step must go to a county-level department.")
+        if self.county_mode and self.county_time_limit_days < 1:
+            # The county office decides after the town has finished: not on the same day by rule.
+            errors["county_time_limit_days"] = _(
+                "A county step needs the county office's time limit (1 working day or more)."
+            )
         if errors:
             raise ValidationError(errors)
 

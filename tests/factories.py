@@ -118,6 +118,9 @@ class MatterFactory(DjangoModelFactory):
     category = Matter.Category.CERTIFICATE
     kind = Matter.Kind.PROMISED
     promised_days = 5
+    county_mode = ""
+    # A county step carries the county office's own time limit (cases.models.Matter.clean).
+    county_time_limit_days = factory.LazyAttribute(lambda matter: 3 if matter.county_mode else 0)
 
 
 class RouteStepFactory(DjangoModelFactory):

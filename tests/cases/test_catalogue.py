@@ -31,6 +31,7 @@ def test_matter_with_valid_county_step_is_clean(town, county_department):
         promised_days=3,
         county_mode=Matter.CountyMode.APPOINTMENT,
         county_department=county_department,
+        county_time_limit_days=5,  # the county office's own limit (issue 9: not due the day the town finishes)
     )
     matter.full_clean()
     matter.save()

@@ -152,3 +152,23 @@ def test_bench_times_every_page_without_errors(town, tmp_path):
     for name, result in pages.items():
         assert result["error"] == "", name
         assert result["queries"][0] >= 1
+
+
+def test_generated_due_dates_follow_the_workflows_deadline_rule(generated):
+    """The generator counts through cases.workflow with the holiday calendar: every started step's due date is the
+    workflow's deadline from its start (moved later only by a stopped clock), and it becomes overdue at the start of
+    the next working day after it."""
+    from cases import workflow
+    from cases.models import CaseEvent as E
+
+    waited = set(E.objects.filter(case__in=generated, action=E.Action.MATERIALS_BROUGHT).values_list("case", flat=True))
+    checked = 0
+    for step in CaseStep.objects.filter(case__in=generated, started_at__isnull=False).select_related("case"):
+        rule = workflow.deadline(step.started_at, step.time_limit_days)
+        assert step.due_at == workflow.extended(step.due_on, 0).overdue_at, (step.case.number, step.order)
+        if step.case_id in waited:
+            assert step.due_on >= rule.due_on, (step.case.number, step.order)
+        else:
+            assert step.due_on == rule.due_on, (step.case.number, step.order)
+        checked += 1
+    assert checked > 60

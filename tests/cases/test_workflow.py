@@ -232,3 +232,36 @@ def test_bringing_the_materials_moves_every_date_by_the_days_waited(
     assert case.current_step.due_on == dt.date(2026, 12, 11)
     assert case.expected_on == dt.date(2026, 12, 11)
     assert case.current_step.due_at == timezone.make_aware(dt.datetime(2026, 12, 14))
+
+
+def test_a_county_step_without_the_county_offices_time_limit_is_refused(town, county_department):
+    from django.core.exceptions import ValidationError
+
+    from cases.models import Matter
+    from tests.factories import MatterFactory
+
+    matter = MatterFactory.build(
+        town=town,
+        county_mode=Matter.CountyMode.REFERRAL,
+        county_department=county_department,
+        county_time_limit_days=0,
+    )
+
+    with pytest.raises(ValidationError) as refused:
+        matter.clean()
+    assert "county_time_limit_days" in refused.value.message_dict
+
+
+def test_the_county_referral_is_due_after_the_county_offices_limit_not_the_day_the_town_finishes(
+    cadre, clerk, other_clerk, village, referral_matter
+):
+    with time_machine.travel(local(WEDNESDAY, 9), tick=False):
+        case = open_case(actor=cadre, matter=referral_matter, village=village)
+        services.case_stamp(actor=cadre, case_id=case.pk, seal_confirmed=True)
+        services.step_complete(actor=clerk, case_id=case.pk, outcome="同意")
+        services.step_complete(actor=other_clerk, case_id=case.pk, outcome="同意")
+
+    county = reload(case).current_step
+    assert county.kind == CaseStep.Kind.COUNTY
+    assert county.due_on == deadline(local(WEDNESDAY), referral_matter.county_time_limit_days).due_on
+    assert county.due_on > WEDNESDAY

@@ -282,7 +282,7 @@ CATALOGUE: list[MatterSpec] = [
             ("民政办", "审核救助对象身份和医疗费用，出具审核意见", 3),
             ("党政办", "审批登记，加盖镇人民政府公章", 1),
         ],
-        county=County(REFERRAL, "县民政局", "申请人持审批表到县民政局办理救助金核拨"),
+        county=County(REFERRAL, "县民政局", "申请人持审批表到县民政局办理救助金核拨", 5),
         materials=[
             ID_CARD,
             HUKOU,
@@ -531,7 +531,7 @@ CATALOGUE: list[MatterSpec] = [
         conditions="拥有耕地承包权、耕地用于农业生产的农户。",
         legal_basis="《财政部 农业部关于全面推开农业“三项补贴”改革工作的通知》",
         route=[("农业服务中心", "核实承包耕地面积和种植情况，汇总公示", 10)],
-        county=County(REFERRAL, "县农业农村局", "审核汇总，补贴通过一卡通发放"),
+        county=County(REFERRAL, "县农业农村局", "审核汇总，补贴通过一卡通发放", 10),
         materials=[
             ID_CARD,
             Mat("土地承包经营权证", BOTH),
