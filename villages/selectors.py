@@ -36,7 +36,11 @@ def today_market_day(*, town, today=None) -> MarketDay | None:
 
 
 def roster_grid(*, town, market_days: list[MarketDay]) -> dict:
-    """Villages × market days with the shift of each cell and each village's cadres, in four queries."""
+    """Villages × market days with the shift of each cell and each village's cadres, in four queries.
+
+    Each cell's `chosen` is the cadre its select shows (the saved one; a refused save puts the posted one there) and
+    `error` why a save refused it.
+    """
     villages = list(Village.objects.filter(town=town).order_by("desk_order"))
     shifts = {
         (s.market_day_id, s.village_id): s
@@ -51,7 +55,7 @@ def roster_grid(*, town, market_days: list[MarketDay]) -> dict:
         cells = []
         for day in market_days:
             shift = shifts.get((day.pk, village.pk))
-            cells.append({"day": day, "shift": shift})
+            cells.append({"day": day, "shift": shift, "chosen": shift.cadre_id if shift else None, "error": ""})
             if not day.is_cancelled and (shift is None or shift.cadre_id is None):
                 gaps.append((day, village))
         rows.append({"village": village, "cadres": cadres.get(village.pk, []), "cells": cells})

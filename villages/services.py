@@ -1,11 +1,12 @@
 """Every change to market days, the duty roster, sign-ins and consultations happens here."""
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from .models import (
@@ -216,6 +217,177 @@ def roster_fill_rotation(*, actor, town: Town, market_days: list[MarketDay]) -> 
                     shift.save(update_fields=["cadre"])
                 filled += 1
     return filled
+
+
+@dataclass(frozen=True)
+class RosterCell:
+    """One posted cell of the grid: the cadre chosen (None: a gap) and, if the page sent it, the cadre it showed."""
+
+    market_day_id: int
+    village_id: int
+    cadre_id: int | None
+    shown: bool = False
+    shown_cadre_id: int | None = None
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.market_day_id, self.village_id)
+
+
+@dataclass(frozen=True)
+class RosterRefusal:
+    """Why one cell was refused. `code`: invalid (input that cannot be), wrong_state, stale (changed meanwhile)."""
+
+    market_day_id: int
+    village_id: int
+    date: dt.date | None
+    village_name: str
+    code: str
+    reason: str
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.market_day_id, self.village_id)
+
+    def __str__(self) -> str:
+        return _("%(date)s %(village)s: %(reason)s") % {
+            "date": formats.date_format(self.date, "MONTH_DAY_FORMAT") if self.date else "—",
+            "village": self.village_name or "—",
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class RosterResult:
+    changed: int = 0
+    refusals: list[RosterRefusal] = field(default_factory=list)
+
+    @property
+    def saved(self) -> bool:
+        return not self.refusals
+
+
+def _roster_cell_touched(cell: RosterCell) -> bool:
+    """False if the user left the cell as the page showed it (then it is never written, whatever is saved now)."""
+    return not cell.shown or cell.cadre_id != cell.shown_cadre_id
+
+
+def _roster_cell_problem(
+    cell: RosterCell,
+    *,
+    day: MarketDay | None,
+    village: Village | None,
+    shift: DutyShift | None,
+    users: dict,
+    serving: set[tuple[int, int]],
+    today: dt.date,
+) -> tuple[str, str] | None:
+    """(code, reason) if the cell may not be saved; None if it may, or if it changes nothing."""
+    if day is None:
+        return "invalid", _("This market day is not in the town's calendar.")
+    if village is None:
+        return "invalid", _("The village belongs to another town.")
+    current = shift.cadre_id if shift else None
+    if cell.cadre_id == current or not _roster_cell_touched(cell):
+        return None
+    if cell.shown and cell.shown_cadre_id != current:
+        now = shift.cadre.get_full_name() if shift and shift.cadre else _("— gap —")
+        return "stale", _(
+            "Changed by someone else after you opened the page (now: %(name)s). Check it and save again."
+        ) % {"name": now}
+    if day.is_cancelled:
+        return "wrong_state", _("This market day is cancelled.")
+    if day.date < today:
+        return "wrong_state", _("This market day is over; its duty cadre can no longer be changed.")
+    if shift is not None and shift.signed_in_at is not None:
+        return "wrong_state", _("The cadre has already signed in; correct the record instead.")
+    if cell.cadre_id is None:
+        return None
+    if cell.cadre_id not in users:
+        return "invalid", _("Choose one of the village’s cadres.")
+    if (village.pk, cell.cadre_id) not in serving:
+        return "invalid", _("%(name)s is not a cadre of %(village)s.") % {
+            "name": users[cell.cadre_id],
+            "village": village,
+        }
+    return None
+
+
+def roster_save(*, actor, town: Town, cells: list[RosterCell]) -> RosterResult:
+    """Save a posted roster grid all or nothing: every cell is checked first, and one refused cell saves none.
+
+    A cell changes only if its cadre differs from the saved one. A changing cell must be of this town's villages and
+    market days, on a day that is neither cancelled nor past, on a desk nobody has signed in at, with an active cadre
+    of that village. A cell whose page showed another cadre than the saved one was changed by someone else meanwhile:
+    left alone if the user kept what the page showed, refused (stale) if the user changed it too.
+    """
+    _require_office(actor, town)
+    if not cells:
+        return RosterResult()
+    day_ids = {c.market_day_id for c in cells}
+    village_ids = {c.village_id for c in cells}
+    cadre_ids = {c.cadre_id for c in cells if c.cadre_id is not None}
+    today = timezone.localdate(_now())
+    try:
+        with transaction.atomic():
+            # The days are locked too: a market day is cancelled under its own lock (market_day_cancel).
+            days = {d.pk: d for d in MarketDay.objects.select_for_update().filter(town=town, pk__in=day_ids)}
+            villages = {v.pk: v for v in Village.objects.filter(town=town, pk__in=village_ids)}
+            shifts = {
+                (s.market_day_id, s.village_id): s
+                for s in DutyShift.objects.select_for_update(of=("self",))
+                .select_related("cadre")
+                .filter(market_day_id__in=days.keys(), village_id__in=villages.keys())
+            }
+            # Only users who are cadres somewhere in this town can be named; anyone else is an unknown id.
+            users = {
+                u.pk: u
+                for u in get_user_model()
+                .objects.filter(pk__in=cadre_ids, village_memberships__village__town=town)
+                .distinct()
+            }
+            serving = set(
+                VillageCadre.objects.filter(
+                    village_id__in=villages.keys(), user_id__in=users.keys(), is_active=True
+                ).values_list("village_id", "user_id")
+            )
+            refusals: list[RosterRefusal] = []
+            updates: list[DutyShift] = []
+            creates: list[DutyShift] = []
+            for cell in cells:
+                day, village = days.get(cell.market_day_id), villages.get(cell.village_id)
+                shift = shifts.get(cell.key)
+                problem = _roster_cell_problem(
+                    cell, day=day, village=village, shift=shift, users=users, serving=serving, today=today
+                )
+                if problem is not None:
+                    refusals.append(
+                        RosterRefusal(
+                            market_day_id=cell.market_day_id,
+                            village_id=cell.village_id,
+                            date=day.date if day else None,
+                            village_name=village.name if village else "",
+                            code=problem[0],
+                            reason=problem[1],
+                        )
+                    )
+                elif cell.cadre_id == (shift.cadre_id if shift else None) or not _roster_cell_touched(cell):
+                    continue
+                elif shift is None:
+                    creates.append(DutyShift(market_day=day, village=village, cadre_id=cell.cadre_id))
+                else:
+                    shift.cadre_id = cell.cadre_id
+                    updates.append(shift)
+            if refusals:
+                return RosterResult(refusals=refusals)
+            DutyShift.objects.bulk_update(updates, ["cadre"])
+            DutyShift.objects.bulk_create(creates)
+    except IntegrityError:
+        # A desk created by someone else between our read and our write (a new row cannot be locked beforehand).
+        raise VillageError(
+            _("Someone else saved the roster at the same moment; nothing was saved. Save again.")
+        ) from None
+    return RosterResult(changed=len(updates) + len(creates))
 
 
 # --- sign-in and sign-out ----------------------------------------------------------------------------------------

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
@@ -9,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
-from .forms import CorrectionForm, MarketDaysQueryForm, SignInForm, SignOutForm
+from .forms import CorrectionForm, MarketDaysQueryForm, RosterForm, SignInForm, SignOutForm
 from .models import DutyShift, MarketDay, Town, TownStaff
 from .security import log_refusal
 
@@ -24,47 +23,57 @@ def _staff_town(request, *, office_only: bool) -> Town:
     return town
 
 
+def _roster_page(request, *, town: Town, is_office: bool, chosen=None, refusals=()):
+    """The grid; after a refused save, drawn with the posted choices and each refused cell marked."""
+    days = selectors.coming_market_days(town=town, limit=ROSTER_DAYS)
+    grid = selectors.roster_grid(town=town, market_days=days)
+    chosen, errors = chosen or {}, {refusal.key: refusal.reason for refusal in refusals}
+    for row in grid["rows"]:
+        # A choice the select cannot show (not one of the village's cadres) keeps showing the saved cadre.
+        options = {None} | {user.pk for user in row["cadres"]}
+        for cell in row["cells"]:
+            key = (cell["day"].pk, row["village"].pk)
+            if chosen.get(key, cell["chosen"]) in options:
+                cell["chosen"] = chosen.get(key, cell["chosen"])
+            cell["error"] = errors.get(key, "")
+    return render(request, "villages/roster.html", {"town": town, "days": days, "is_office": is_office, **grid})
+
+
 @login_required
 @require_GET
 def roster(request):
     town = _staff_town(request, office_only=False)
-    days = selectors.coming_market_days(town=town, limit=ROSTER_DAYS)
-    grid = selectors.roster_grid(town=town, market_days=days)
     is_office = selectors.towns_of_staff(user=request.user, roles=(TownStaff.Role.OFFICE,)).filter(pk=town.pk).exists()
-    return render(request, "villages/roster.html", {"town": town, "days": days, "is_office": is_office, **grid})
+    return _roster_page(request, town=town, is_office=is_office)
 
 
 @login_required
 @require_POST
 def roster_save(request):
     town = _staff_town(request, office_only=True)
-    days = {d.pk: d for d in selectors.coming_market_days(town=town, limit=ROSTER_DAYS)}
-    grid = selectors.roster_grid(town=town, market_days=list(days.values()))
-    users = {u.pk: u for u in get_user_model().objects.filter(village_memberships__village__town=town)}
-    changed, errors = 0, []
-    for row in grid["rows"]:
-        village = row["village"]
-        for cell in row["cells"]:
-            key = f"s_{cell['day'].pk}_{village.pk}"
-            if key not in request.POST or cell["day"].is_cancelled:
-                continue
-            value = request.POST[key].strip()
-            if value and (not value.isdigit() or int(value) not in users):
-                errors.append(f"{cell['day'].date:%m-%d} {village.name}：{_('Choose one of the village’s cadres.')}")
-                continue
-            cadre = users[int(value)] if value else None
-            current = cell["shift"].cadre_id if cell["shift"] else None
-            if (cadre.pk if cadre else None) == current:
-                continue
-            try:
-                services.roster_assign(actor=request.user, market_day=cell["day"], village=village, cadre=cadre)
-                changed += 1
-            except services.VillageError as error:
-                log_refusal(request, kind="service", detail=type(error).__name__)
-                errors.append(f"{cell['day'].date:%m-%d} {village.name}：{error}")
-    for error in errors:
-        messages.error(request, error)
-    messages.success(request, _("Roster saved: %(n)s desk(s) changed.") % {"n": changed})
+    form = RosterForm(request.POST)
+    if not form.is_valid():
+        log_refusal(request, kind="invalid_input", detail="roster")
+        for error in form.non_field_errors():
+            messages.error(request, error)
+        return _roster_page(request, town=town, is_office=True)
+    try:
+        result = services.roster_save(actor=request.user, town=town, cells=form.cleaned_data["cells"])
+    except services.VillageError as error:
+        log_refusal(request, kind="service", detail=type(error).__name__)
+        messages.error(request, str(error))
+        return _roster_page(request, town=town, is_office=True, chosen=form.chosen())
+    if not result.saved:
+        log_refusal(request, kind="service", detail="roster:" + ",".join(sorted({r.code for r in result.refusals})))
+        messages.error(
+            request,
+            _("Nothing was saved: %(n)s desk(s) refused. Correct the marked desks and save again.")
+            % {"n": len(result.refusals)},
+        )
+        for refusal in result.refusals:
+            messages.error(request, str(refusal))
+        return _roster_page(request, town=town, is_office=True, chosen=form.chosen(), refusals=result.refusals)
+    messages.success(request, _("Roster saved: %(n)s desk(s) changed.") % {"n": result.changed})
     return redirect("villages:roster")
 
 
