@@ -1,37 +1,14 @@
-"""Who may act on what: the checks services make before they change a case, and the roles pages read."""
+"""Who may act on what: the roles a case's pages and services read, composed from the predicates that live beside
+their memberships (villages.access, departments.access)."""
 
 from dataclasses import dataclass
 
+from departments.access import department_roles, is_clerk_of, is_county_officer_of
 from departments.models import DepartmentMember
-from villages.models import TownStaff, VillageCadre
+from villages.access import cadre_village_ids, is_cadre_of, is_office_of, town_roles
+from villages.models import TownStaff
 
-
-def is_cadre_of(user, village_id: int | None) -> bool:
-    if not user.is_authenticated or village_id is None:
-        return False
-    return VillageCadre.objects.filter(user=user, village_id=village_id, is_active=True).exists()
-
-
-def is_clerk_of(user, department_id: int | None) -> bool:
-    if not user.is_authenticated or department_id is None:
-        return False
-    return DepartmentMember.objects.filter(
-        user=user, department_id=department_id, role=DepartmentMember.Role.CLERK, is_active=True
-    ).exists()
-
-
-def is_county_officer_of(user, department_id: int | None) -> bool:
-    if not user.is_authenticated or department_id is None:
-        return False
-    return DepartmentMember.objects.filter(
-        user=user, department_id=department_id, role=DepartmentMember.Role.COUNTY_OFFICER, is_active=True
-    ).exists()
-
-
-def is_office_of(user, town_id: int | None) -> bool:
-    if not user.is_authenticated or town_id is None:
-        return False
-    return TownStaff.objects.filter(user=user, town_id=town_id, role=TownStaff.Role.OFFICE, is_active=True).exists()
+__all__ = ["NO_ROLES", "Roles", "is_cadre_of", "is_clerk_of", "is_county_officer_of", "is_office_of", "roles_for"]
 
 
 @dataclass(frozen=True)
@@ -78,12 +55,10 @@ def roles_for(user) -> Roles:
     cached = getattr(user, "_hall_roles", None)
     if cached is not None:
         return cached
-    towns = list(TownStaff.objects.filter(user=user, is_active=True).values_list("town_id", "role"))
-    departments = list(DepartmentMember.objects.filter(user=user, is_active=True).values_list("department_id", "role"))
+    towns = town_roles(user)
+    departments = department_roles(user)
     roles = Roles(
-        village_ids=frozenset(
-            VillageCadre.objects.filter(user=user, is_active=True).values_list("village_id", flat=True)
-        ),
+        village_ids=cadre_village_ids(user),
         clerk_department_ids=frozenset(d for d, r in departments if r == DepartmentMember.Role.CLERK),
         county_department_ids=frozenset(d for d, r in departments if r == DepartmentMember.Role.COUNTY_OFFICER),
         office_town_ids=frozenset(t for t, r in towns if r == TownStaff.Role.OFFICE),

@@ -14,9 +14,9 @@ from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from cases.access import roles_for
 from cases.selectors import oversight
 from cases.statistics import DEFINITIONS, Month, monthly_report
+from villages.access import visible_towns
 from villages.models import Town
 
 
@@ -24,7 +24,7 @@ def staff_towns(user):
     """The towns whose figures a user may read: their office or supervisor towns; every town for a superuser."""
     if user.is_superuser:
         return Town.objects.order_by("code")
-    return Town.objects.filter(pk__in=roles_for(user).town_ids).order_by("code")
+    return visible_towns(user).order_by("code")
 
 
 def _town_and_month(request) -> tuple[Town, Month]:

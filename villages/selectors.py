@@ -4,15 +4,13 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Quer
 from django.db.models.functions import TruncTime
 from django.utils import timezone
 
-from .models import DutyShift, MarketDay, Town, TownStaff, Village, VillageCadre
+from .access import OVERSEEING, visible_towns
+from .models import DutyShift, MarketDay, Town, Village, VillageCadre
 
 
-def towns_of_staff(
-    *, user, roles: tuple[str, ...] = (TownStaff.Role.OFFICE, TownStaff.Role.SUPERVISOR)
-) -> QuerySet[Town]:
-    if not user.is_authenticated:
-        return Town.objects.none()
-    return Town.objects.filter(staff__user=user, staff__is_active=True, staff__role__in=roles).distinct()
+def towns_of_staff(*, user, roles: tuple[str, ...] = OVERSEEING) -> QuerySet[Town]:
+    """The towns the user oversees (villages.access.visible_towns)."""
+    return visible_towns(user, roles=roles)
 
 
 def town_list() -> QuerySet[Town]:
@@ -100,8 +98,8 @@ def attendance_by_village(*, town, start: dt.date, end: dt.date, now=None) -> li
     late = signed_in & Q(in_time__gte=late_from)
     early = signed_in & (Q(out_time__lt=town.sign_out_from) | Q(signed_out_at__isnull=True, market_day__date__lt=today))
     on_time = signed_in & Q(signed_out_at__isnull=False, in_time__lt=late_from, out_time__gte=town.sign_out_from)
-    counts = {
-        row.pop("village_id"): row
+    counts: dict[int, dict] = {
+        row.pop("village_id"): row  # type: ignore[misc]  # a plain dict at run time
         for row in DutyShift.objects.filter(
             village__town=town,
             market_day__date__gte=start,

@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from .access import is_cadre_of, is_office_of
 from .models import (
     Consultation,
     DutyShift,
@@ -16,7 +17,6 @@ from .models import (
     MarketSchedule,
     ShiftCorrection,
     Town,
-    TownStaff,
     Village,
     VillageCadre,
 )
@@ -32,15 +32,8 @@ def _now() -> dt.datetime:
 
 
 def _require_office(actor, town: Town) -> None:
-    if not (
-        actor.is_authenticated
-        and TownStaff.objects.filter(user=actor, town=town, role=TownStaff.Role.OFFICE, is_active=True).exists()
-    ):
+    if not is_office_of(actor, town.pk):
         raise VillageError(_("Only the town office may do this."))
-
-
-def _is_cadre(user, village_id: int) -> bool:
-    return VillageCadre.objects.filter(user=user, village_id=village_id, is_active=True).exists()
 
 
 # --- consultations -----------------------------------------------------------------------------------------------
@@ -79,7 +72,7 @@ class GenerateResult:
 
 
 def market_days_generate(
-    *, town: Town, start: dt.date, until: dt.date, protected_dates: set[dt.date] = frozenset()
+    *, town: Town, start: dt.date, until: dt.date, protected_dates: set[dt.date] | frozenset[dt.date] = frozenset()
 ) -> GenerateResult:
     """Make the rule's market days exist from `start` to `until`. Idempotent.
 
@@ -157,7 +150,7 @@ def roster_assign(*, actor, market_day: MarketDay, village: Village, cadre) -> D
         raise VillageError(_("The village belongs to another town."))
     if market_day.is_cancelled:
         raise VillageError(_("This market day is cancelled."))
-    if cadre is not None and not _is_cadre(cadre, village.pk):
+    if cadre is not None and not is_cadre_of(cadre, village.pk):
         raise VillageError(_("%(name)s is not a cadre of %(village)s.") % {"name": cadre, "village": village})
     with transaction.atomic():
         shift, _created = DutyShift.objects.select_for_update().get_or_create(market_day=market_day, village=village)
@@ -418,7 +411,7 @@ def shift_sign_in(*, actor, shift_id: int, seal_carried: bool) -> DutyShift:
         if shift.signed_in_at is not None:
             raise VillageError(_("This desk is already signed in."))
         if shift.cadre_id != actor.pk:
-            if not _is_cadre(actor, shift.village_id):
+            if not is_cadre_of(actor, shift.village_id):
                 raise VillageError(_("This is not your village's desk."))
             shift.substitute = actor
         shift.signed_in_at = now

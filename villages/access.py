@@ -1,0 +1,45 @@
+"""Who a user is in a town and its villages, read from the memberships this app keeps (STYLE.md: access predicates
+live beside the memberships they read). Higher apps compose these; they never query the memberships themselves."""
+
+from django.db.models import QuerySet
+
+from .models import Town, TownStaff, VillageCadre
+
+OVERSEEING = (TownStaff.Role.OFFICE, TownStaff.Role.SUPERVISOR)
+
+
+def is_cadre_of(user, village_id: int | None) -> bool:
+    if not user.is_authenticated or village_id is None:
+        return False
+    return VillageCadre.objects.filter(user=user, village_id=village_id, is_active=True).exists()
+
+
+def is_office_of(user, town_id: int | None) -> bool:
+    if not user.is_authenticated or town_id is None:
+        return False
+    return TownStaff.objects.filter(user=user, town_id=town_id, role=TownStaff.Role.OFFICE, is_active=True).exists()
+
+
+def cadre_village_ids(user) -> frozenset[int]:
+    if not user.is_authenticated:
+        return frozenset()
+    return frozenset(VillageCadre.objects.filter(user=user, is_active=True).values_list("village_id", flat=True))
+
+
+def town_roles(user) -> list[tuple[int, str]]:
+    """(town id, role) for each active office or supervisor membership."""
+    if not user.is_authenticated:
+        return []
+    return list(TownStaff.objects.filter(user=user, is_active=True).values_list("town_id", "role"))
+
+
+def visible_towns(user, *, roles: tuple[str, ...] = OVERSEEING) -> QuerySet[Town]:
+    """The one answer to "which towns may this user see as a whole": the towns where the user is an active town
+    office or supervisor (or only those of `roles`). Selectors, the admin's scoping and the statistics ask this."""
+    if not user.is_authenticated:
+        return Town.objects.none()
+    return Town.objects.filter(staff__user=user, staff__is_active=True, staff__role__in=roles).distinct()
+
+
+def visible_town_ids(user, *, roles: tuple[str, ...] = OVERSEEING) -> frozenset[int]:
+    return frozenset(visible_towns(user, roles=roles).values_list("pk", flat=True))
