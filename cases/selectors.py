@@ -5,6 +5,7 @@ import datetime as dt
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import ExtractIsoWeekDay, TruncTime
 from django.utils import timezone
+from django.utils.functional import Promise
 
 from departments.models import Department
 from villages.models import Village
@@ -21,10 +22,10 @@ def published_matters(*, town) -> QuerySet[Matter]:
     return Matter.objects.filter(town=town, is_active=True).order_by("category", "display_order", "code")
 
 
-def guide_by_category(*, town) -> list[tuple[str, list[Matter]]]:
+def guide_by_category(*, town) -> list[tuple[str | Promise, list[Matter]]]:
     """The catalogue grouped under its categories, in the category order of the model."""
     matters = list(published_matters(town=town))
-    grouped = []
+    grouped: list[tuple[str | Promise, list[Matter]]] = []
     for value, label in Matter.Category.choices:
         items = [m for m in matters if m.category == value]
         if items:
@@ -154,7 +155,7 @@ def queue_steps(*, department_ids, overdue_only: bool = False) -> QuerySet[CaseS
         )
     )
     if overdue_only:
-        steps = steps.filter(overdue=True)
+        steps = steps.filter(overdue=True)  # type: ignore[misc]  # annotated by _step_list
     return steps.order_by("started_at", "pk")
 
 

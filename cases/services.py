@@ -183,7 +183,7 @@ def _activate(case: Case, step: CaseStep, now: dt.datetime, actor) -> None:
             action=CaseEvent.Action.REFERRED,
             at=now,
             step=step,
-            note=_("Approved form to be taken to %(department)s.") % {"department": step.department.name},
+            note=_("Approved form to be taken to %(department)s.") % {"department": step.department.name},  # type: ignore[union-attr]
         )
 
 
@@ -317,7 +317,7 @@ def case_intake(
     unknown = received - {m.pk for m in materials}
     if unknown:
         raise CaseError(_("The materials checklist does not match this matter; reload the page."))
-    snapshot = [
+    snapshot: list[dict] = [
         {
             "id": m.pk,
             "name": m.name,
@@ -653,7 +653,7 @@ def case_materials_brought(*, actor, case_id: int, expected_version: int | None 
         if not (_may_handle_materials(actor, case, step) or access.is_cadre_of(actor, case.village_id)):
             raise CaseError(_("This case is not at your desk."))
         now = _now()
-        waited = working_days_between(case.paused_at, now)
+        waited = working_days_between(case.paused_at, now)  # type: ignore[arg-type]  # set while AWAITING
         if step.due_on is not None and waited:
             due = workflow.extended(step.due_on, waited)
             step.due_on, step.due_at = due.due_on, due.overdue_at
@@ -876,7 +876,7 @@ def appointment_book(
         appointment = Appointment.objects.create(
             case=case,
             step=step,
-            department=step.department,
+            department=step.department,  # type: ignore[misc]  # a county step has its department
             date=date,
             time=time,
             place=place.strip() or _("Town service hall"),
@@ -893,7 +893,7 @@ def appointment_book(
             action=CaseEvent.Action.BOOKED,
             at=now,
             step=step,
-            note=f"{step.department.name} {date:%Y-%m-%d} {time:%H:%M} {appointment.place}",
+            note=f"{step.department.name} {date:%Y-%m-%d} {time:%H:%M} {appointment.place}",  # type: ignore[union-attr]
         )
     return appointment
 

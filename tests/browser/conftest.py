@@ -57,6 +57,16 @@ def browser():
             chromium.close()
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    # Under pytest-xdist (make test: --dist loadgroup) the journeys share one worker, one after another: one
+    # Chromium and one live server at a time, while the other workers run the rest of the suite.
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
     report = yield

@@ -5,9 +5,9 @@ message, nothing changes), or may act (the page offers exactly the actions the s
 """
 
 import datetime as dt
-from unittest import mock
 
 import pytest
+import time_machine
 from django.contrib.messages import constants, get_messages
 from django.test import Client
 from django.utils import timezone
@@ -473,7 +473,7 @@ def test_queue_lists_oldest_first_marks_overdue_and_stops_the_clock_while_awaiti
     client_for, cadre, clerk, village, referral_matter
 ):
     def opened_at(when: dt.datetime):
-        with mock.patch("cases.services._now", return_value=when):
+        with time_machine.travel(when, tick=False):
             case = open_case(actor=cadre, matter=referral_matter, village=village)
             stamp(case, cadre)
         return case

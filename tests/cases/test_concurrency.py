@@ -5,9 +5,9 @@ import datetime as dt
 import threading
 import uuid
 from collections.abc import Callable
-from unittest import mock
 
 import pytest
+import time_machine
 from django.db import connection
 from django.utils import timezone
 
@@ -118,7 +118,7 @@ def test_two_cadres_stamping_at_once_use_the_seal_once(cadre, village, referral_
 
 def test_parallel_intakes_get_consecutive_numbers_without_gaps(cadre, village, referral_matter):
     moment = timezone.make_aware(dt.datetime(2026, 3, 2, 9, 5))
-    with mock.patch("cases.services._now", return_value=moment):
+    with time_machine.travel(moment, tick=False):
         results = run_together(
             [lambda: open_case(actor=cadre, matter=referral_matter, village=village) for _ in range(8)]
         )

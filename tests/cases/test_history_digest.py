@@ -35,11 +35,11 @@ def local(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 
 
 @pytest.fixture
-def clock(monkeypatch):
+def clock(time_machine):
     """clock(moment): the services, the sealing and the pages all read `moment` as now."""
 
     def set_now(moment: dt.datetime) -> dt.datetime:
-        monkeypatch.setattr("django.utils.timezone.now", lambda: moment)
+        time_machine.move_to(moment, tick=False)
         return moment
 
     return set_now

@@ -2,9 +2,9 @@
 
 import datetime as dt
 import re
-from unittest import mock
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from cases import services
@@ -34,9 +34,9 @@ QUEUE_INTAKE = "/queue/intake/"
 
 
 def frozen(year: int, month: int, day: int, hour: int = 10):
-    """Freeze the services' clock (the only thing mocked: time is outside the system)."""
+    """Stop the clock (time is outside the system): services, pages and the database session all read `moment`."""
     moment = timezone.make_aware(dt.datetime(year, month, day, hour))
-    return mock.patch("cases.services._now", return_value=moment)
+    return time_machine.travel(moment, tick=False)
 
 
 def open_form(client, matter: Matter, url: str = DESK_INTAKE, **params):
@@ -136,12 +136,11 @@ def test_case_number_is_town_code_date_and_daily_sequence(client_for, cadre, ref
 
 
 def test_daily_sequence_starts_again_the_next_day(client_for, cadre, referral_matter):
-    client = client_for(cadre)
-
+    # A new day, a new login: yesterday's session has long gone idle (SESSION_IDLE_SECONDS).
     with frozen(2026, 3, 2):
-        take_in(client, referral_matter)
+        take_in(client_for(cadre), referral_matter)
     with frozen(2026, 3, 3):
-        take_in(client, referral_matter)
+        take_in(client_for(cadre), referral_matter)
 
     numbers = sorted(Case.objects.values_list("number", flat=True))
     assert numbers == ["451425102-20260302-0001", "451425102-20260303-0001"]

@@ -4,6 +4,7 @@ import datetime as dt
 import json
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.translation import gettext as _
@@ -31,9 +32,9 @@ DISTINCTIVE_NAME = "覃美玲珑"
 
 
 @pytest.fixture
-def hall_day(town, monkeypatch):
+def hall_day(town, time_machine):
     """It is 10:30 on market day DAY; every clock in the system says so."""
-    monkeypatch.setattr("django.utils.timezone.now", lambda: at(10, 30))
+    time_machine.move_to(at(10, 30), tick=False)
     return MarketDayFactory(town=town, date=DAY)
 
 
@@ -99,11 +100,9 @@ def test_board_counts_cases_waiting_at_each_department_desk_and_received_and_com
     assert "供电" in content
 
 
-def test_cases_of_yesterday_are_not_counted_as_today(
-    client, hall_day, village, cadre, clerk, department, desk_matter, monkeypatch
-):
-    monkeypatch.setattr("cases.services._now", lambda: at(23, 59, day=DAY - dt.timedelta(days=1)))
-    complete(open_case(actor=clerk, matter=desk_matter, village=village, intake_department=department), clerk)
+def test_cases_of_yesterday_are_not_counted_as_today(client, hall_day, village, cadre, clerk, department, desk_matter):
+    with time_machine.travel(at(23, 59, day=DAY - dt.timedelta(days=1)), tick=False):
+        complete(open_case(actor=clerk, matter=desk_matter, village=village, intake_department=department), clerk)
 
     response = client.get(HALL)
 
@@ -184,8 +183,8 @@ def test_board_queries_do_not_grow_with_villages_desks_and_cases(
 # --- on other days -----------------------------------------------------------------------------------------------
 
 
-def test_on_other_days_the_board_shows_the_next_market_days(client, town, monkeypatch):
-    monkeypatch.setattr("django.utils.timezone.now", lambda: at(10, day=DAY - dt.timedelta(days=1)))
+def test_on_other_days_the_board_shows_the_next_market_days(client, town, time_machine):
+    time_machine.move_to(at(10, day=DAY - dt.timedelta(days=1)), tick=False)
     MarketDayFactory(town=town, date=DAY - dt.timedelta(days=3))
     MarketDayFactory(town=town, date=DAY)
     MarketDayFactory(town=town, date=DAY + dt.timedelta(days=3), is_cancelled=True, note="台风")
@@ -252,8 +251,8 @@ def test_api_range_bounds_are_inclusive(client, town, july):
     assert [d["date"] for d in data["market_days"]] == ["2025-07-04", "2025-07-07"]
 
 
-def test_api_defaults_to_the_coming_thirty_days(client, town, july, monkeypatch):
-    monkeypatch.setattr("django.utils.timezone.now", lambda: at(10, day=dt.date(2025, 7, 5)))
+def test_api_defaults_to_the_coming_thirty_days(client, town, july, time_machine):
+    time_machine.move_to(at(10, day=dt.date(2025, 7, 5)), tick=False)
 
     data = client.get(API, {"town": town.code}).json()
 
@@ -305,8 +304,8 @@ def test_api_takes_no_post(client, town):
 # --- the public home page ----------------------------------------------------------------------------------------
 
 
-def test_home_shows_the_next_market_days(client, town, monkeypatch):
-    monkeypatch.setattr("django.utils.timezone.now", lambda: at(10, day=DAY))
+def test_home_shows_the_next_market_days(client, town, time_machine):
+    time_machine.move_to(at(10, day=DAY), tick=False)
     MarketDayFactory(town=town, date=DAY - dt.timedelta(days=3))
     coming = [MarketDayFactory(town=town, date=DAY + dt.timedelta(days=3 * n)) for n in range(8)]
     coming[1].is_cancelled = True

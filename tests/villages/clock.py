@@ -2,8 +2,8 @@
 
 import datetime as dt
 from contextlib import contextmanager
-from unittest import mock
 
+import time_machine
 from django.utils import timezone
 
 # 2025-07-25, a Friday, is 闰六月初一: the market day most tests happen on.
@@ -17,6 +17,6 @@ def at(hour: int = 10, minute: int = 0, second: int = 0, microsecond: int = 0, *
 
 @contextmanager
 def frozen(moment: dt.datetime):
-    """The villages services' clock, stopped at `moment`."""
-    with mock.patch("villages.services._now", return_value=moment):
+    """The clock, stopped at `moment`."""
+    with time_machine.travel(moment, tick=False):
         yield

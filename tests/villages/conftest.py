@@ -9,11 +9,11 @@ from tests.villages.clock import DAY
 
 
 @pytest.fixture
-def today_is(monkeypatch):
+def today_is(time_machine):
     """today_is(moment): from now on every clock in the system (pages and services) reads `moment`."""
 
     def freeze(moment: dt.datetime) -> dt.datetime:
-        monkeypatch.setattr("django.utils.timezone.now", lambda: moment)
+        time_machine.move_to(moment, tick=False)
         return moment
 
     return freeze

@@ -44,8 +44,8 @@ def form_defaults(response) -> dict:
 # --- from the village desk ---------------------------------------------------------------------------------------
 
 
-def test_cadre_records_a_consultation(client_for, cadre, village, town, monkeypatch):
-    monkeypatch.setattr("villages.services._now", lambda: at(10, 15))
+def test_cadre_records_a_consultation(client_for, cadre, village, town, time_machine):
+    time_machine.move_to(at(10, 15), tick=False)
 
     response = client_for(cadre).post(
         NEW, {"topic": "welfare", "people": 3, "village": village.pk, "note": " 问低保 ", "back": "desk"}

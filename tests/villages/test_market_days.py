@@ -5,6 +5,7 @@ import io
 import re
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -125,12 +126,12 @@ def test_generate_never_deletes_a_day_with_shifts(town, village, every_third_day
 
 
 def test_generate_never_deletes_a_day_on_which_a_case_was_received(
-    town, village, cadre, referral_matter, every_third_day, monkeypatch
+    town, village, cadre, referral_matter, every_third_day
 ):
     generate(town)
     # Half past midnight in the hall is still the day before in UTC: the local date must count.
-    monkeypatch.setattr("cases.services._now", lambda: at(0, 30, day=D(2025, 3, 7)))
-    open_case(actor=cadre, matter=referral_matter, village=village)
+    with time_machine.travel(at(0, 30, day=D(2025, 3, 7)), tick=False):
+        open_case(actor=cadre, matter=referral_matter, village=village)
     move_anchor(every_third_day, D(2025, 3, 2))
 
     generate(town)
@@ -173,8 +174,8 @@ def test_generate_with_lunar_rule_matches_the_schedule_module(town):
     assert len(expected) == 9
 
 
-def test_generate_from_defaults_to_today(town, every_third_day, monkeypatch):
-    monkeypatch.setattr("django.utils.timezone.now", lambda: at(10, day=D(2025, 3, 20)))
+def test_generate_from_defaults_to_today(town, every_third_day, time_machine):
+    time_machine.move_to(at(10, day=D(2025, 3, 20)), tick=False)
 
     call_command("generate_market_days", "--town", town.code, "--until", "2025-03-31", stdout=io.StringIO())
 

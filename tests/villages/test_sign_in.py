@@ -281,12 +281,11 @@ def test_assigned_cadre_signing_in_is_no_substitute(shift, cadre):
 
 
 def test_cadre_signs_in_and_out_through_the_desk(client_for, shift, cadre):
-    client = client_for(cadre)
-
     with frozen(at(8, 59, 59)):
-        signed_in = client.post(SIGN_IN, {"shift": shift.pk, "seal_carried": "on"})
+        signed_in = client_for(cadre).post(SIGN_IN, {"shift": shift.pk, "seal_carried": "on"})
+    # Hours later the idle session has ended (SESSION_IDLE_SECONDS): the cadre logs in again.
     with frozen(at(16)):
-        signed_out = client.post(SIGN_OUT, {"shift": shift.pk})
+        signed_out = client_for(cadre).post(SIGN_OUT, {"shift": shift.pk})
 
     assert (signed_in.status_code, signed_in["Location"]) == (302, "/desk/")
     assert messages_of(signed_in) == [_("Signed in at %(time)s.") % {"time": "08:59:59"}]
