@@ -13,7 +13,9 @@ class HallAdminSite(admin.AdminSite):
     index_template = "admin/hall_index.html"
 
     def get_urls(self):
-        from . import digests, stats
+        from stats import views as stats
+
+        from . import digests
 
         def page(view, **kwargs):
             return self.admin_view(lambda request: view(request, admin_site=self, **kwargs))

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 
 from cases.history import check_town_digests, last_sealable_day
 from cases.models import HistoryDigest
-from cases.statistics import Month
+from stats.queries import Month
 from villages.models import Town
 from villages.selectors import towns_of_staff
 

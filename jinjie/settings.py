@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "villages",
     "departments",
     "cases",
+    "stats",
 ]
 
 MIDDLEWARE = [

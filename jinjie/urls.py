@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import stats, views
+from stats import views as stats
+
+from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -15,8 +15,8 @@ import pytest
 from django.urls import reverse
 
 from cases.models import Case, CaseStep, Matter, MediationOutcome
-from cases.statistics import DEFINITIONS, Month, monthly_report
 from departments.models import Department
+from stats.queries import DEFINITIONS, Month, monthly_report
 from tests.factories import (
     ConsultationFactory,
     CountyDepartmentFactory,

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from cases.models import Case, CaseEvent, CaseStep, Matter, MediationOutcome
-from cases.statistics import DEFINITIONS, Month
+from stats.queries import DEFINITIONS, Month
 from tests.factories import (
     ConsultationFactory,
     DutyShiftFactory,

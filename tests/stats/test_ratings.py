@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 
 from cases import services
 from cases.models import Case, Holiday, Matter, Rating, Rectification
-from cases.statistics import Month, monthly_report
+from stats.queries import Month, monthly_report
 from tests.factories import (
     DepartmentFactory,
     DepartmentMemberFactory,

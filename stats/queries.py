@@ -24,12 +24,11 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases import workflow
+from cases.models import Case, CaseStep, Matter, MediationOutcome, Rating, Rectification
 from departments.models import Department
 from villages.models import Consultation, Village
 from villages.selectors import attendance_by_village
-
-from . import workflow
-from .models import Case, CaseStep, Matter, MediationOutcome, Rating, Rectification
 
 SATISFIED_MIN = Rating.Level.BASICALLY_SATISFIED
 BAD_MAX = Rating.Level.DISSATISFIED

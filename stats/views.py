@@ -1,4 +1,4 @@
-"""The town office's pages in the admin: monthly statistics (with charts and exports), oversight; the stats API."""
+"""The town office's statistics pages in the admin (the month, its exports, oversight) and the stats API."""
 
 import csv
 import io
@@ -15,9 +15,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from cases.selectors import oversight
-from cases.statistics import DEFINITIONS, Month, monthly_report
 from villages.access import visible_towns
 from villages.models import Town
+
+from .charts import bar_chart, line_chart
+from .exports import _sheets, csv_cell, is_formula_like
+from .queries import DEFINITIONS, Month, monthly_report
 
 
 def staff_towns(user):
@@ -38,46 +41,6 @@ def _town_and_month(request) -> tuple[Town, Month]:
     except ValueError:
         month = Month.current()
     return town, month
-
-
-def bar_chart(series: list[dict], keys: tuple[str, ...], *, height: int = 160, bar: int = 14) -> dict:
-    """Geometry for a small server-rendered SVG bar chart (no JavaScript, prints well)."""
-    peak = max([row[k] or 0 for row in series for k in keys] + [1])
-    group = bar * len(keys) + 10
-    bars = []
-    for i, row in enumerate(series):
-        for j, key in enumerate(keys):
-            value = row[key] or 0
-            h = round(value / peak * (height - 30))
-            bars.append(
-                {
-                    "x": 40 + i * group + j * bar,
-                    "y": height - 20 - h,
-                    "h": h,
-                    "w": bar - 2,
-                    "key": key,
-                    "value": value,
-                    "month": row["month"],
-                }
-            )
-    labels = [{"x": 40 + i * group, "text": row["month"][2:]} for i, row in enumerate(series)]
-    return {"bars": bars, "labels": labels, "width": 50 + group * len(series), "height": height, "peak": peak}
-
-
-def line_chart(series: list[dict], key: str, *, height: int = 140) -> dict:
-    step = 38
-    points = []
-    for i, row in enumerate(series):
-        value = row[key]
-        if value is not None:
-            points.append({"x": 40 + i * step, "y": round(height - 20 - value / 100 * (height - 30)), "value": value})
-    return {
-        "points": points,
-        "path": " ".join(f"{p['x']},{p['y']}" for p in points),
-        "labels": [{"x": 40 + i * step, "text": row["month"][2:]} for i, row in enumerate(series)],
-        "width": 60 + step * len(series),
-        "height": height,
-    }
 
 
 @staff_member_required
@@ -109,54 +72,6 @@ def monthly_stats(request, admin_site):
         "satisfaction_chart": line_chart(report["series"], "satisfaction_rate"),
     }
     return render(request, "admin/stats/monthly.html", context)
-
-
-# A text cell beginning with one of these is run as a formula by Excel and LibreOffice (CSV injection): a village
-# named "=HYPERLINK(…)" must arrive as text.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
-
-
-def is_formula_like(value) -> bool:
-    return isinstance(value, str) and value.startswith(FORMULA_START)
-
-
-def csv_cell(value):
-    """CSV has no cell types: a formula-like text is prefixed with an apostrophe, which spreadsheets hide."""
-    return f"'{value}" if is_formula_like(value) else value
-
-
-def _sheets(report: dict) -> list[tuple[str, list[str], list[list]]]:
-    """The report as tables: (sheet title, headings, rows). Numbers stay numbers."""
-    sheets = [
-        (
-            _("Overview"),
-            [_("Figure"), _("Value"), _("Definition")],
-            [[row["label"], row["value"], row["definition"]] for row in report["headline"]],
-        ),
-        (_("Since start"), [_("Figure"), _("Value")], [[row["label"], row["value"]] for row in report["totals"]]),
-    ]
-    for title, key in (
-        (_("By village"), "by_village"),
-        (_("By department"), "by_department"),
-        (_("By matter"), "by_matter"),
-        (_("Attendance"), "attendance"),
-    ):
-        table = report[key]
-        sheets.append(
-            (
-                title,
-                [label for _key, label in table["columns"]],
-                [[row[k] for k, _label in table["columns"]] for row in table["rows"]],
-            )
-        )
-    sheets.append(
-        (
-            _("Last 13 months"),
-            [_("Month"), _("Applications accepted"), _("Completed"), _("Satisfaction rate (%)")],
-            [[r["month"], r["received"], r["completed"], r["satisfaction_rate"]] for r in report["series"]],
-        )
-    )
-    return [(str(title), [str(h) for h in headings], rows) for title, headings, rows in sheets]
 
 
 @staff_member_required
