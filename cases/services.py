@@ -35,14 +35,37 @@ from .models import (
 
 
 class CaseError(Exception):
-    """A refused action, with a message for the user (in Chinese through the catalogue)."""
+    """A refused action, with a message for the user (in Chinese through the catalogue). Its `code` says what kind
+    of refusal it is, so views can answer it the right way and tests can tell a refusal for the wrong reason."""
+
+    code = "refused"
 
 
-class StaleError(CaseError):
-    pass
+class NotAllowed(CaseError):
+    """Not this user's desk, village, department or role."""
+
+    code = "not_allowed"
 
 
-class DuplicateIntake(CaseError):
+class WrongState(CaseError):
+    """The case or step is not in a state where this can be done."""
+
+    code = "wrong_state"
+
+
+class InvalidInput(CaseError):
+    """Something the user must write or choose is missing or does not fit."""
+
+    code = "invalid_input"
+
+
+class StaleError(WrongState):
+    """The page was opened on an earlier version of the case (a double click, another user)."""
+
+    code = "stale"
+
+
+class DuplicateIntake(WrongState):
     """The same intake form was submitted twice; the first submission opened `case`."""
 
     def __init__(self, case: Case):
@@ -136,7 +159,7 @@ def _active_step(case: Case) -> CaseStep:
         .first()
     )
     if step is None:
-        raise CaseError(_("This case has no step being handled."))
+        raise WrongState(_("This case has no step being handled."))
     return step
 
 
@@ -149,9 +172,9 @@ def _expect_step(case: Case, step_id: int | None) -> CaseStep:
 
 def _require_open(case: Case, *, allow_awaiting: bool = False) -> None:
     if case.state in Case.CLOSED_STATES:
-        raise CaseError(_("This case is already closed (%(state)s).") % {"state": case.get_state_display()})
+        raise WrongState(_("This case is already closed (%(state)s).") % {"state": case.get_state_display()})
     if case.state == Case.State.AWAITING and not allow_awaiting:
-        raise CaseError(_("This case is awaiting materials; record that they were brought first."))
+        raise WrongState(_("This case is awaiting materials; record that they were brought first."))
 
 
 def _activate(case: Case, step: CaseStep, now: dt.datetime, actor) -> None:
@@ -295,28 +318,28 @@ def case_intake(
     village certificate. A required material missing means: open it as awaiting materials, or don't open it."""
     if intake_department is None:
         if not access.is_cadre_of(actor, village.pk):
-            raise CaseError(_("You can only take in cases for your own village."))
+            raise NotAllowed(_("You can only take in cases for your own village."))
     else:
         if not access.is_clerk_of(actor, intake_department.pk):
-            raise CaseError(_("You are not a clerk of this department."))
+            raise NotAllowed(_("You are not a clerk of this department."))
         if matter.needs_village_certificate:
-            raise CaseError(
+            raise WrongState(
                 _("This matter needs the village certificate first: send the villager to the village desk.")
             )
         if intake_department.town_id != matter.town_id:
-            raise CaseError(_("This matter belongs to another town."))
+            raise NotAllowed(_("This matter belongs to another town."))
     if not matter.is_active:
-        raise CaseError(_("This matter is not in the published catalogue."))
+        raise NotAllowed(_("This matter is not in the published catalogue."))
     if matter.town_id != village.town_id:
-        raise CaseError(_("This matter belongs to another town."))
+        raise NotAllowed(_("This matter belongs to another town."))
     if hamlet is not None and hamlet.village_id != village.pk:
-        raise CaseError(_("The hamlet does not belong to this village."))
+        raise InvalidInput(_("The hamlet does not belong to this village."))
 
     materials = list(Material.objects.filter(matter=matter).order_by("order", "id"))
     received = set(received_material_ids)
     unknown = received - {m.pk for m in materials}
     if unknown:
-        raise CaseError(_("The materials checklist does not match this matter; reload the page."))
+        raise InvalidInput(_("The materials checklist does not match this matter; reload the page."))
     snapshot: list[dict] = [
         {
             "id": m.pk,
@@ -330,7 +353,7 @@ def case_intake(
     ]
     missing = [m["name"] for m in snapshot if m["required"] and not m["received"]]
     if missing and not open_awaiting:
-        raise CaseError(
+        raise WrongState(
             _("Required materials are missing: %(missing)s. Record a consultation or open it as awaiting materials.")
             % {"missing": "、".join(missing)}
         )
@@ -338,7 +361,7 @@ def case_intake(
         open_awaiting = False
     parties = parties.strip()
     if matter.category == Matter.Category.DISPUTE and not parties:
-        raise CaseError(_("Name the parties to the dispute."))
+        raise InvalidInput(_("Name the parties to the dispute."))
 
     if intake_key is not None:
         existing = Case.objects.filter(intake_key=intake_key).first()
@@ -420,7 +443,7 @@ def _open_case(
         note=matter.name,
     )
     if not steps:
-        raise CaseError(_("This matter has no route; the town office must complete the catalogue."))
+        raise WrongState(_("This matter has no route; the town office must complete the catalogue."))
     first = steps[0]
     _activate(case, first, now, actor)
     fields = ["current_step", "is_joint"]
@@ -465,12 +488,12 @@ def case_stamp(
 ) -> Case:
     """Only a cadre of the case's village verifies and stamps the village certificate; each seal use is logged."""
     if not seal_confirmed:
-        raise CaseError(_("Confirm that the village seal was used."))
+        raise InvalidInput(_("Confirm that the village seal was used."))
     with transaction.atomic():
         case = _lock(case_id)
         _check_version(case, expected_version)
         if not access.is_cadre_of(actor, case.village_id):
-            raise CaseError(
+            raise NotAllowed(
                 _("Only a cadre of %(village)s may stamp its certificate.") % {"village": case.village.name}
             )
         _require_open(case)
@@ -513,11 +536,11 @@ def case_stamp(
 def _require_clerk_of_step(actor, step: CaseStep) -> None:
     if step.kind == CaseStep.Kind.DEPARTMENT:
         if not access.is_clerk_of(actor, step.department_id):
-            raise CaseError(_("This case is not at your department."))
+            raise NotAllowed(_("This case is not at your department."))
     elif step.kind == CaseStep.Kind.COUNTY:
-        raise CaseError(_("This case is at the county step."))
+        raise WrongState(_("This case is at the county step."))
     else:
-        raise CaseError(_("This case is still at the village desk."))
+        raise WrongState(_("This case is still at the village desk."))
 
 
 def step_accept(*, actor, case_id: int, step_id: int | None = None, expected_version: int | None = None) -> Case:
@@ -565,9 +588,9 @@ def step_complete(
     """
     outcome = outcome.strip()
     if not outcome:
-        raise CaseError(_("Write what the department did (the result)."))
+        raise InvalidInput(_("Write what the department did (the result)."))
     if mediation_outcome and mediation_outcome not in MediationOutcome.values:
-        raise CaseError(_("Choose how the mediation ended."))
+        raise InvalidInput(_("Choose how the mediation ended."))
     with transaction.atomic():
         case = _lock(case_id)
         _check_version(case, expected_version)
@@ -587,7 +610,7 @@ def step_complete(
                 case=case, order__gt=step.order, kind=CaseStep.Kind.DEPARTMENT
             ).exists()
             if is_last_desk and not mediation_outcome:
-                raise CaseError(_("Choose how the mediation ended."))
+                raise InvalidInput(_("Choose how the mediation ended."))
             if mediation_outcome:
                 case.mediation_outcome = mediation_outcome
                 _save_case(case, "mediation_outcome")
@@ -615,13 +638,13 @@ def case_request_materials(
     """Ask for missing materials: the case waits and its clock stops until they are brought."""
     missing = missing.strip()
     if not missing:
-        raise CaseError(_("List the missing materials for the one-time notice."))
+        raise InvalidInput(_("List the missing materials for the one-time notice."))
     with transaction.atomic():
         case = _lock(case_id)
         _check_version(case, expected_version)
         step = _expect_step(case, step_id)
         if not _may_handle_materials(actor, case, step):
-            raise CaseError(_("This case is not at your desk."))
+            raise NotAllowed(_("This case is not at your desk."))
         _require_open(case)
         now = _now()
         before = case.state
@@ -651,7 +674,7 @@ def case_materials_brought(*, actor, case_id: int, expected_version: int | None 
             raise StaleError(_("This case is not awaiting materials."))
         step = _active_step(case)
         if not (_may_handle_materials(actor, case, step) or access.is_cadre_of(actor, case.village_id)):
-            raise CaseError(_("This case is not at your desk."))
+            raise NotAllowed(_("This case is not at your desk."))
         now = _now()
         waited = working_days_between(case.paused_at, now)  # type: ignore[arg-type]  # set while AWAITING
         if step.due_on is not None and waited:
@@ -686,7 +709,7 @@ def step_return(
     """Send the case back one step (e.g. the village certificate is incomplete)."""
     reason = reason.strip()
     if not reason:
-        raise CaseError(_("A reason is required to return a case."))
+        raise InvalidInput(_("A reason is required to return a case."))
     with transaction.atomic():
         case = _lock(case_id)
         _check_version(case, expected_version)
@@ -700,7 +723,7 @@ def step_return(
             .first()
         )
         if previous is None:
-            raise CaseError(_("There is no previous step to return to."))
+            raise WrongState(_("There is no previous step to return to."))
         now = _now()
         step.state = CaseStep.State.RETURNED
         step.return_count += 1
@@ -743,7 +766,7 @@ def case_reject(
     """不予受理/不予办理: the desk handling the case refuses it, with a reason printed on the notice."""
     reason = reason.strip()
     if not reason:
-        raise CaseError(_("A reason is required to reject a case."))
+        raise InvalidInput(_("A reason is required to reject a case."))
     with transaction.atomic():
         case = _lock(case_id)
         _check_version(case, expected_version)
@@ -751,7 +774,7 @@ def case_reject(
         step = _expect_step(case, step_id)
         if step.kind == CaseStep.Kind.VILLAGE:
             if not access.is_cadre_of(actor, case.village_id):
-                raise CaseError(_("This case is not at your desk."))
+                raise NotAllowed(_("This case is not at your desk."))
         else:
             _require_clerk_of_step(actor, step)
         _close(
@@ -770,7 +793,7 @@ def case_withdraw(*, actor, case_id: int, expected_version: int | None = None, r
     """Withdrawal at the villager's request, by a cadre of the village or the clerk now handling it."""
     reason = reason.strip()
     if not reason:
-        raise CaseError(_("A reason is required to withdraw a case."))
+        raise InvalidInput(_("A reason is required to withdraw a case."))
     with transaction.atomic():
         case = _lock(case_id)
         _check_version(case, expected_version)
@@ -782,7 +805,7 @@ def case_withdraw(*, actor, case_id: int, expected_version: int | None = None, r
             or (step.kind == CaseStep.Kind.COUNTY and access.is_clerk_of(actor, step.desk_department_id))
         )
         if not allowed:
-            raise CaseError(_("Only a cadre of the village or the clerk now handling the case may withdraw it."))
+            raise NotAllowed(_("Only a cadre of the village or the clerk now handling the case may withdraw it."))
         _close(
             case,
             actor=actor,
@@ -801,12 +824,12 @@ def step_skip(
     """Only the town office skips a step, with a reason (e.g. the department's part was done elsewhere)."""
     reason = reason.strip()
     if not reason:
-        raise CaseError(_("A reason is required to skip a step."))
+        raise InvalidInput(_("A reason is required to skip a step."))
     with transaction.atomic():
         case = _lock(case_id)
         _check_version(case, expected_version)
         if not access.is_office_of(actor, case.town_id):
-            raise CaseError(_("Only the town office may skip a step."))
+            raise NotAllowed(_("Only the town office may skip a step."))
         _require_open(case)
         step = _expect_step(case, step_id)
         now = _now()
@@ -829,9 +852,9 @@ def _require_county_desk(actor, case: Case, step: CaseStep) -> None:
         raise StaleError(_("This case is not at the county step."))
     if step.desk_department_id is not None:
         if not access.is_clerk_of(actor, step.desk_department_id):
-            raise CaseError(_("Only the desk that handed the case to the county may do this."))
+            raise NotAllowed(_("Only the desk that handed the case to the county may do this."))
     elif not access.is_cadre_of(actor, case.village_id):
-        raise CaseError(_("Only a cadre of the village may do this."))
+        raise NotAllowed(_("Only a cadre of the village may do this."))
 
 
 def _finish_county_step(case: Case, step: CaseStep, *, actor, now: dt.datetime, outcome: str) -> None:
@@ -865,10 +888,10 @@ def appointment_book(
         step = _expect_step(case, step_id)
         _require_county_desk(actor, case, step)
         if step.county_mode != Matter.CountyMode.APPOINTMENT:
-            raise CaseError(_("This county step is a referral, not an appointment."))
+            raise WrongState(_("This county step is a referral, not an appointment."))
         now = _now()
         if date < timezone.localdate(now):
-            raise CaseError(_("The appointment date has passed."))
+            raise WrongState(_("The appointment date has passed."))
         if Appointment.objects.filter(
             step=step, state__in=[Appointment.State.BOOKED, Appointment.State.CONFIRMED]
         ).exists():
@@ -911,7 +934,7 @@ def appointment_confirm(*, actor, appointment_id: int) -> Appointment:
     with transaction.atomic():
         case, appointment = _lock_appointment(appointment_id)
         if not access.is_county_officer_of(actor, appointment.department_id):
-            raise CaseError(_("This appointment is for another department."))
+            raise NotAllowed(_("This appointment is for another department."))
         if appointment.state != Appointment.State.BOOKED:
             raise StaleError(_("This appointment is no longer waiting for confirmation."))
         _require_open(case, allow_awaiting=True)
@@ -936,11 +959,11 @@ def appointment_done(*, actor, appointment_id: int, outcome: str) -> Appointment
     """The county officer handled the matter at the hall: the county step is done and the case completes."""
     outcome = outcome.strip()
     if not outcome:
-        raise CaseError(_("Write the county's result."))
+        raise InvalidInput(_("Write the county's result."))
     with transaction.atomic():
         case, appointment = _lock_appointment(appointment_id)
         if not access.is_county_officer_of(actor, appointment.department_id):
-            raise CaseError(_("This appointment is for another department."))
+            raise NotAllowed(_("This appointment is for another department."))
         if appointment.state not in (Appointment.State.BOOKED, Appointment.State.CONFIRMED):
             raise StaleError(_("This appointment is already closed."))
         _require_open(case)
@@ -969,7 +992,7 @@ def appointment_no_show(*, actor, appointment_id: int, note: str = "") -> Appoin
             except CaseError:
                 allowed = False
         if not allowed:
-            raise CaseError(_("This appointment is for another department."))
+            raise NotAllowed(_("This appointment is for another department."))
         if appointment.state not in (Appointment.State.BOOKED, Appointment.State.CONFIRMED):
             raise StaleError(_("This appointment is already closed."))
         _require_open(case, allow_awaiting=True)
@@ -989,7 +1012,7 @@ def county_record_outcome(
     """For a referral: the desk records what the county office decided, which completes the case."""
     outcome = outcome.strip()
     if not outcome:
-        raise CaseError(_("Write the county's result."))
+        raise InvalidInput(_("Write the county's result."))
     with transaction.atomic():
         case = _lock(case_id)
         _check_version(case, expected_version)
@@ -997,7 +1020,7 @@ def county_record_outcome(
         step = _expect_step(case, step_id)
         _require_county_desk(actor, case, step)
         if step.county_mode != Matter.CountyMode.REFERRAL:
-            raise CaseError(_("This county step is an appointment: the county officer records it."))
+            raise WrongState(_("This county step is an appointment: the county officer records it."))
         _finish_county_step(case, step, actor=actor, now=_now(), outcome=outcome)
     return case
 
@@ -1028,15 +1051,15 @@ def rating_submit(*, case_id: int, level: int, comment: str = "", channel: str, 
     """Once a case is finished the villager rates it once. 不满意 and 非常不满意 open a rectification for the
     department of the last step (or the village, if the village desk was last), due in 15 working days."""
     if level not in Rating.Level.values:
-        raise CaseError(_("Choose one of the five ratings."))
+        raise InvalidInput(_("Choose one of the five ratings."))
     if channel not in Rating.Channel.values:
-        raise CaseError(_("Unknown rating channel."))
+        raise InvalidInput(_("Unknown rating channel."))
     with transaction.atomic():
         case = _lock(case_id)
         if channel == Rating.Channel.DESK and not _may_record_rating(actor, case):
-            raise CaseError(_("Only a cadre of the village or a clerk who handled the case may record its rating."))
+            raise NotAllowed(_("Only a cadre of the village or a clerk who handled the case may record its rating."))
         if case.state not in RATEABLE_STATES:
-            raise CaseError(_("A case can be rated once it is finished."))
+            raise WrongState(_("A case can be rated once it is finished."))
         if Rating.objects.filter(case=case).exists():
             raise StaleError(_("This case has already been rated. Thank you."))
         now = _now()
@@ -1086,7 +1109,7 @@ def rectification_answer(*, actor, rectification_id: int, action_taken: str, cal
     """The responsible desk records what was done and the follow-up call; then the rectification is done."""
     action_taken, callback_note = action_taken.strip(), callback_note.strip()
     if not action_taken or not callback_note:
-        raise CaseError(_("Record both what was done and the follow-up call."))
+        raise InvalidInput(_("Record both what was done and the follow-up call."))
     with transaction.atomic():
         case_id = Rectification.objects.values_list("rating__case_id", flat=True).get(pk=rectification_id)
         case = _lock(case_id)
@@ -1096,7 +1119,7 @@ def rectification_answer(*, actor, rectification_id: int, action_taken: str, cal
         else:
             allowed = access.is_cadre_of(actor, rectification.village_id)
         if not allowed:
-            raise CaseError(_("This rectification belongs to another desk."))
+            raise NotAllowed(_("This rectification belongs to another desk."))
         if rectification.done_at is not None:
             raise StaleError(_("This rectification is already done."))
         now = _now()

@@ -142,7 +142,7 @@ def _intake(request, *, villages, village, department, template, back_url):
                 messages.info(request, str(duplicate))
                 return redirect("cases:receipt", number=duplicate.case.number)
             except services.CaseError as error:
-                log_refusal(request, kind="service", detail=type(error).__name__, case="")
+                log_refusal(request, kind="service", detail=getattr(error, "code", type(error).__name__), case="")
                 form.add_error(None, str(error))
             else:
                 messages.success(request, _("Case %(number)s opened.") % {"number": case.number})
@@ -284,7 +284,7 @@ def consultation_create(request):
             note=form.cleaned_data["note"],
         )
     except VillageError as error:
-        log_refusal(request, kind="service", detail=type(error).__name__)
+        log_refusal(request, kind="service", detail=getattr(error, "code", type(error).__name__))
         messages.error(request, str(error))
     else:
         messages.success(request, _("Consultation recorded."))
@@ -331,7 +331,12 @@ def appointment_action(request, pk, action):
         else:
             raise Http404
     except services.CaseError as error:
-        log_refusal(request, kind="service", detail=type(error).__name__, case=f"appointment:{appointment.pk}")
+        log_refusal(
+            request,
+            kind="service",
+            detail=getattr(error, "code", type(error).__name__),
+            case=f"appointment:{appointment.pk}",
+        )
         messages.error(request, str(error))
     return redirect("cases:appointments")
 
@@ -429,7 +434,7 @@ def case_action(request, number, action):
     try:
         call(request.user, case, form.cleaned_data)
     except services.CaseError as error:
-        log_refusal(request, kind="service", detail=type(error).__name__, case=case.number)
+        log_refusal(request, kind="service", detail=getattr(error, "code", type(error).__name__), case=case.number)
         messages.error(request, str(error))
         return redirect(case)
     messages.success(request, str(ACTION_DONE[action]))
@@ -588,7 +593,7 @@ def public_rate(request, token):
             channel=Rating.Channel.QR,
         )
     except services.CaseError as error:
-        log_refusal(request, kind="service", detail=type(error).__name__, case=case.number)
+        log_refusal(request, kind="service", detail=getattr(error, "code", type(error).__name__), case=case.number)
         messages.error(request, str(error))
     else:
         messages.success(request, _("Thank you for your rating."))
@@ -612,7 +617,7 @@ def desk_rate(request, number):
             actor=request.user,
         )
     except services.CaseError as error:
-        log_refusal(request, kind="service", detail=type(error).__name__, case=case.number)
+        log_refusal(request, kind="service", detail=getattr(error, "code", type(error).__name__), case=case.number)
         messages.error(request, str(error))
     else:
         messages.success(request, _("The villager's rating was recorded."))
@@ -642,7 +647,7 @@ def rectifications(request):
                     callback_note=form.cleaned_data["callback_note"],
                 )
             except services.CaseError as error:
-                log_refusal(request, kind="service", detail=type(error).__name__, case="")
+                log_refusal(request, kind="service", detail=getattr(error, "code", type(error).__name__), case="")
                 messages.error(request, str(error))
             else:
                 messages.success(request, _("Rectification recorded."))

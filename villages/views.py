@@ -60,7 +60,7 @@ def roster_save(request):
     try:
         result = services.roster_save(actor=request.user, town=town, cells=form.cleaned_data["cells"])
     except services.VillageError as error:
-        log_refusal(request, kind="service", detail=type(error).__name__)
+        log_refusal(request, kind="service", detail=getattr(error, "code", type(error).__name__))
         messages.error(request, str(error))
         return _roster_page(request, town=town, is_office=True, chosen=form.chosen())
     if not result.saved:
@@ -115,7 +115,7 @@ def shift_correct(request, pk):
                     reason=form.cleaned_data["reason"],
                 )
             except services.VillageError as error:
-                log_refusal(request, kind="service", detail=type(error).__name__)
+                log_refusal(request, kind="service", detail=getattr(error, "code", type(error).__name__))
                 form.add_error(None, str(error))
             else:
                 messages.success(request, _("The record was corrected; the correction stays on record."))
@@ -146,7 +146,7 @@ def sign_in(request):
     except DutyShift.DoesNotExist:
         raise Http404 from None
     except services.VillageError as error:
-        log_refusal(request, kind="service", detail=type(error).__name__)
+        log_refusal(request, kind="service", detail=getattr(error, "code", type(error).__name__))
         messages.error(request, str(error))
     else:
         messages.success(
@@ -166,7 +166,7 @@ def sign_out(request):
     except DutyShift.DoesNotExist:
         raise Http404 from None
     except services.VillageError as error:
-        log_refusal(request, kind="service", detail=type(error).__name__)
+        log_refusal(request, kind="service", detail=getattr(error, "code", type(error).__name__))
         messages.error(request, str(error))
     else:
         messages.success(
