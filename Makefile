@@ -43,10 +43,12 @@ run: setup
 	$(PY) manage.py seed_demo --if-empty
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-# Type-checked with django-stubs (config in pyproject.toml): the services, the selectors and the workflow module.
+# Type-checked with django-stubs (config in pyproject.toml): the services, the selectors, the access predicates, the
+# workflow module and the statistics queries.
 # Listed by name; $(wildcard) leaves out one that does not exist (yet), and takes cases/services/ if it is a package.
 MYPY_FILES = $(wildcard cases/services.py cases/services cases/selectors.py cases/workflow.py villages/services.py \
-	villages/selectors.py departments/selectors.py)
+	villages/selectors.py departments/selectors.py villages/access.py departments/access.py cases/access.py \
+	stats/queries.py)
 # The suite runs in PYTEST_WORKERS processes (pytest-xdist; each has its own test database). Groups marked
 # xdist_group (the browser journeys) stay in one worker. make test PYTEST_WORKERS=0 runs it in this process;
 # PYTEST_ARGS adds options (-x, -k NAME, a path).
