@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from departments.access import department_roles, is_clerk_of, is_county_officer_of
 from departments.models import DepartmentMember
-from villages.access import cadre_village_ids, is_cadre_of, is_office_of, town_roles
+from villages.access import cadre_village_ids, is_cadre_of, is_office_of, visible_town_ids
 from villages.models import TownStaff
 
 __all__ = ["NO_ROLES", "Roles", "is_cadre_of", "is_clerk_of", "is_county_officer_of", "is_office_of", "roles_for"]
@@ -55,14 +55,13 @@ def roles_for(user) -> Roles:
     cached = getattr(user, "_hall_roles", None)
     if cached is not None:
         return cached
-    towns = town_roles(user)
     departments = department_roles(user)
     roles = Roles(
         village_ids=cadre_village_ids(user),
         clerk_department_ids=frozenset(d for d, r in departments if r == DepartmentMember.Role.CLERK),
         county_department_ids=frozenset(d for d, r in departments if r == DepartmentMember.Role.COUNTY_OFFICER),
-        office_town_ids=frozenset(t for t, r in towns if r == TownStaff.Role.OFFICE),
-        supervisor_town_ids=frozenset(t for t, r in towns if r == TownStaff.Role.SUPERVISOR),
+        office_town_ids=visible_town_ids(user, roles=(TownStaff.Role.OFFICE,)),
+        supervisor_town_ids=visible_town_ids(user, roles=(TownStaff.Role.SUPERVISOR,)),
     )
     user._hall_roles = roles
     return roles

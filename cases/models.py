@@ -852,6 +852,7 @@ class GuessCounter(models.Model):
     key = models.CharField(_("key"), max_length=80, unique=True)
     count = models.PositiveIntegerField(_("count"), default=0)
     window_start = models.DateTimeField(_("window start"))
+    expires_at = models.DateTimeField(_("window end"), null=True)
 
     class Meta:
         verbose_name = _("tracking guess counter")

@@ -18,7 +18,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection
 from django.utils import timezone
 
 from villages.security import client_address
@@ -62,60 +62,62 @@ def _keys(client: str, number: str) -> tuple[str, str]:
 LIMITS = {"client": (CLIENT_LIMIT, CLIENT_WINDOW), "number": (NUMBER_LIMIT, NUMBER_WINDOW)}
 
 
+# One statement counts a guess in both counters: insert each counter, or add one to it — starting a new window when
+# the old one has ended. The row lock of ON CONFLICT DO UPDATE makes parallel guesses queue, so exactly LIMIT of
+# them are ever checked (PostgreSQL; SQLite 3.35+ has the same syntax and serialises writers anyway).
+COUNT_SQL = """
+INSERT INTO {table} (key, count, window_start, expires_at) VALUES (%s, 1, %s, %s), (%s, 1, %s, %s)
+ON CONFLICT (key) DO UPDATE SET
+    count = CASE WHEN {table}.expires_at IS NULL OR {table}.expires_at <= EXCLUDED.window_start
+                 THEN 1 ELSE {table}.count + 1 END,
+    window_start = CASE WHEN {table}.expires_at IS NULL OR {table}.expires_at <= EXCLUDED.window_start
+                 THEN EXCLUDED.window_start ELSE {table}.window_start END,
+    expires_at = CASE WHEN {table}.expires_at IS NULL OR {table}.expires_at <= EXCLUDED.window_start
+                 THEN EXCLUDED.expires_at ELSE {table}.expires_at END
+RETURNING key, count
+"""
+GIVE_BACK_SQL = "UPDATE {table} SET count = count - 1 WHERE key IN (%s, %s) AND count > 0"
+
+
+def _sql(template: str) -> str:
+    return template.format(table=connection.ops.quote_name(GuessCounter._meta.db_table))
+
+
 def attempt(*, client: str, number: str, now: dt.datetime | None = None) -> Attempt:
-    """Take a place for one guess in both counters, or refuse if either is full. Atomic."""
+    """Take a place for one guess in both counters; refused when either is past its limit. One atomic statement."""
     now = now or timezone.now()
     client_key_, number_key = _keys(client, number)
-    with transaction.atomic():
-        # Both rows exist before they are locked; then lock in key order so two guesses never deadlock.
-        GuessCounter.objects.bulk_create(
-            [GuessCounter(key=k, count=0, window_start=now) for k in (client_key_, number_key)],
-            ignore_conflicts=True,
-        )
-        rows = {
-            row.key: row
-            for row in GuessCounter.objects.select_for_update()
-            .filter(key__in=[client_key_, number_key])
-            .order_by("key")
-        }
-        counted = {}
-        for kind, key in (("client", client_key_), ("number", number_key)):
-            row = rows[key]
-            limit, window = LIMITS[kind]
-            if row.window_start + window <= now:
-                row.count, row.window_start = 0, now
-            counted[kind] = row
-        for kind in ("client", "number"):
-            if counted[kind].count >= LIMITS[kind][0]:
-                _save_windows(counted.values())
-                return Attempt(
-                    allowed=False,
-                    blocked_by=kind,
-                    client_left=max(CLIENT_LIMIT - counted["client"].count, 0),
-                    number_left=max(NUMBER_LIMIT - counted["number"].count, 0),
-                )
-        for row in counted.values():
-            row.count += 1
-        _save_windows(counted.values())
-    return Attempt(
-        allowed=True,
-        client_left=CLIENT_LIMIT - counted["client"].count,
-        number_left=NUMBER_LIMIT - counted["number"].count,
-        keys=(client_key_, number_key),
-    )
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [
+        client_key_,
+        adapt(now),
+        adapt(now + CLIENT_WINDOW),
+        number_key,
+        adapt(now),
+        adapt(now + NUMBER_WINDOW),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(COUNT_SQL), params)
+        counts = dict(cursor.fetchall())
+    client_count, number_count = counts[client_key_], counts[number_key]
+    client_left = max(CLIENT_LIMIT - client_count, 0)
+    number_left = max(NUMBER_LIMIT - number_count, 0)
+    if client_count > CLIENT_LIMIT or number_count > NUMBER_LIMIT:
+        # A refused guess is not checked; giving its place back keeps the counts at the limit, not above it.
+        _give_back((client_key_, number_key))
+        blocked_by = "client" if client_count > CLIENT_LIMIT else "number"
+        return Attempt(allowed=False, blocked_by=blocked_by, client_left=client_left, number_left=number_left)
+    return Attempt(allowed=True, client_left=client_left, number_left=number_left, keys=(client_key_, number_key))
 
 
-def _save_windows(rows) -> None:
-    for row in rows:
-        GuessCounter.objects.filter(pk=row.pk).update(count=row.count, window_start=row.window_start)
+def _give_back(keys: tuple[str, str]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(GIVE_BACK_SQL), list(keys))
 
 
 def give_back(attempt_: Attempt) -> None:
     """A right guess is not a wrong guess: return its place in both counters."""
-    with transaction.atomic():
-        for row in GuessCounter.objects.select_for_update().filter(key__in=attempt_.keys).order_by("key"):
-            if row.count > 0:
-                GuessCounter.objects.filter(pk=row.pk).update(count=row.count - 1)
+    _give_back(attempt_.keys)
 
 
 def log_refusal(*, request, number: str, result: Attempt) -> None:

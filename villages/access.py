@@ -27,19 +27,22 @@ def cadre_village_ids(user) -> frozenset[int]:
 
 
 def town_roles(user) -> list[tuple[int, str]]:
-    """(town id, role) for each active office or supervisor membership."""
+    """(town id, role) for each active office or supervisor membership; read once per request (kept on the user)."""
     if not user.is_authenticated:
         return []
-    return list(TownStaff.objects.filter(user=user, is_active=True).values_list("town_id", "role"))
-
-
-def visible_towns(user, *, roles: tuple[str, ...] = OVERSEEING) -> QuerySet[Town]:
-    """The one answer to "which towns may this user see as a whole": the towns where the user is an active town
-    office or supervisor (or only those of `roles`). Selectors, the admin's scoping and the statistics ask this."""
-    if not user.is_authenticated:
-        return Town.objects.none()
-    return Town.objects.filter(staff__user=user, staff__is_active=True, staff__role__in=roles).distinct()
+    cached = getattr(user, "_hall_town_roles", None)
+    if cached is None:
+        cached = list(TownStaff.objects.filter(user=user, is_active=True).values_list("town_id", "role"))
+        user._hall_town_roles = cached
+    return cached
 
 
 def visible_town_ids(user, *, roles: tuple[str, ...] = OVERSEEING) -> frozenset[int]:
-    return frozenset(visible_towns(user, roles=roles).values_list("pk", flat=True))
+    """The one answer to "which towns may this user see as a whole": the towns where the user is an active town
+    office or supervisor (or only those of `roles`). Selectors, the admin's scoping, the roles and the statistics
+    all ask this."""
+    return frozenset(town for town, role in town_roles(user) if role in roles)
+
+
+def visible_towns(user, *, roles: tuple[str, ...] = OVERSEEING) -> QuerySet[Town]:
+    return Town.objects.filter(pk__in=visible_town_ids(user, roles=roles))

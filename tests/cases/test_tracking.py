@@ -289,8 +289,9 @@ def test_the_client_window_ends_after_ten_minutes(client, case):
     for _ in range(throttle.CLIENT_LIMIT):
         track(client, case.number, WRONG)
     assert track(client, case.number, RIGHT).status_code == 200
+    started = timezone.now() - throttle.CLIENT_WINDOW - dt.timedelta(seconds=1)
     GuessCounter.objects.filter(key="track:client:10.0.0.1").update(
-        window_start=timezone.now() - throttle.CLIENT_WINDOW - dt.timedelta(seconds=1)
+        window_start=started, expires_at=started + throttle.CLIENT_WINDOW
     )
 
     assert track(client, case.number, RIGHT).status_code == 302
