@@ -77,6 +77,12 @@ ON CONFLICT (key) DO UPDATE SET
 RETURNING key, count
 """
 GIVE_BACK_SQL = "UPDATE {table} SET count = count - 1 WHERE key IN (%s, %s) AND count > 0"
+# On PostgreSQL the rows are locked in key order first — the order the count statement locks them in (client key
+# before number key) — so giving back can never deadlock with a guess being counted. SQLite serialises writers.
+GIVE_BACK_SQL_LOCKED = (
+    "UPDATE {table} SET count = count - 1 WHERE id IN "
+    "(SELECT id FROM {table} WHERE key IN (%s, %s) AND count > 0 ORDER BY key FOR UPDATE)"
+)
 
 
 def _sql(template: str) -> str:
@@ -88,6 +94,7 @@ def attempt(*, client: str, number: str, now: dt.datetime | None = None) -> Atte
     now = now or timezone.now()
     client_key_, number_key = _keys(client, number)
     adapt = connection.ops.adapt_datetimefield_value
+    # Client key before number key: that is also their sort order, the order every statement here locks them in.
     params = [
         client_key_,
         adapt(now),
@@ -111,8 +118,9 @@ def attempt(*, client: str, number: str, now: dt.datetime | None = None) -> Atte
 
 
 def _give_back(keys: tuple[str, str]) -> None:
+    template = GIVE_BACK_SQL_LOCKED if connection.vendor == "postgresql" else GIVE_BACK_SQL
     with connection.cursor() as cursor:
-        cursor.execute(_sql(GIVE_BACK_SQL), list(keys))
+        cursor.execute(_sql(template), sorted(keys))
 
 
 def give_back(attempt_: Attempt) -> None:

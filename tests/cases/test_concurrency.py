@@ -194,3 +194,27 @@ def test_forty_parallel_guesses_from_many_clients_cannot_pass_the_number_limit(c
 
     checked = [page for page in pages if "还可以试" in page]
     assert len(checked) == throttle.NUMBER_LIMIT
+
+
+def test_parallel_right_and_wrong_guesses_neither_deadlock_nor_leak(cadre, village, hamlet, referral_matter):
+    from django.test import Client
+
+    from cases.models import GuessCounter
+
+    case = open_case(actor=cadre, matter=referral_matter, village=village, hamlet=hamlet, phone="13800001234")
+
+    def guess(address: str, digits: str):
+        def work():
+            return Client().post("/track/", {"number": case.number, "phone4": digits}, REMOTE_ADDR=address).status_code
+
+        return work
+
+    workers = [guess(f"10.7.0.{n % 8}", "1234" if n % 2 else "0000") for n in range(40)]
+    results = run_together(workers)
+
+    assert all(kind == "ok" for kind, _ in results), results
+    assert {status for _, status in results} <= {200, 302}
+    assert sum(1 for _, status in results if status == 302) == 20  # every right guess got in
+    # Only the wrong guesses stay counted: 20 for the number, at most the client limit per address.
+    number_row = GuessCounter.objects.exclude(key__startswith="track:client:").get()
+    assert number_row.count == 20
