@@ -80,7 +80,7 @@ zh = _catalog().gettext
 TEXT_DESK = zh("Village desk")
 TEXT_QUEUE = zh("Department queue")
 TEXT_DESK_RECENT = zh("Recent cases of the village")
-TEXT_STAMP_TODO = zh("Verify and stamp")
+TEXT_TO_STAMP = zh("Verify and stamp")
 TEXT_QUEUE_COUNTY = zh("County steps handed on by this desk")
 TEXT_OPENED = zh("Case %(number)s opened.")
 TEXT_DUPLICATE = zh("This case was already opened (%(number)s); it was not opened twice.")
@@ -398,7 +398,7 @@ class Cadre(HallUser):
         numbers = [
             CASE_LINK_RE.search(row).group(1)
             for row in ROW_RE.findall(waiting)
-            if TEXT_STAMP_TODO in row and CASE_LINK_RE.search(row) and "badge bg-warning" not in row
+            if TEXT_TO_STAMP in row and CASE_LINK_RE.search(row) and "badge bg-warning" not in row
         ]
         if not numbers:
             return

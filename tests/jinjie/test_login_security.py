@@ -125,7 +125,7 @@ def test_weak_passwords_are_refused_in_chinese(user, password):
 
 
 def test_a_good_password_passes(user):
-    validate_password("Jin-jie-2026-desk", user=user)
+    assert validate_password("Jin-jie-2026-desk", user=user) is None  # raises ValidationError when refused
 
 
 def test_no_demo_password_outside_seed_demo():
