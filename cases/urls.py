@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import public_views, views
 
 app_name = "cases"
 
@@ -20,9 +20,9 @@ urlpatterns = [
     path("cases/<str:number>/notice/", views.case_print, {"paper": "notice"}, name="notice"),
     path("cases/<str:number>/rate/", views.desk_rate, name="desk_rate"),
     path("cases/<str:number>/<slug:action>/", views.case_action, name="action"),
-    path("track/", views.track, name="track"),
-    path("t/<str:token>/", views.public_case, name="public_token"),
-    path("t/<str:token>/rate/", views.public_rate, name="public_rate"),
+    path("track/", public_views.track, name="track"),
+    path("t/<str:token>/", public_views.public_case, name="public_token"),
+    path("t/<str:token>/rate/", public_views.public_rate, name="public_rate"),
     path("rectifications/", views.rectifications, name="rectifications"),
-    path("api/v1/cases/<str:number>", views.api_case, name="api_case"),
+    path("api/v1/cases/<str:number>", public_views.api_case, name="api_case"),
 ]

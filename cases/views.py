@@ -5,13 +5,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from departments.models import Department
@@ -20,10 +19,10 @@ from villages.security import log_full_id, log_refusal
 from villages.selectors import shifts_of_cadre, town_list
 from villages.services import VillageError, consultation_record
 
-from . import forms, selectors, services, throttle
+from . import forms, selectors, services
 from .access import roles_for
 from .models import Appointment, Case, CaseStep, Matter, MediationOutcome, Rating
-from .presenters import actions_for, may_record_rating, may_see_full_id, public_case_data
+from .presenters import actions_for, may_record_rating, may_see_full_id
 
 # --- public catalogue --------------------------------------------------------------------------------------------
 
@@ -499,105 +498,7 @@ def case_print(request, number, paper):
     return render(request, PRINTS[paper], context)
 
 
-# --- the villager's view -----------------------------------------------------------------------------------------
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def track(request):
-    form = forms.TrackForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        number = form.cleaned_data["number"]
-        case, result = _guess(request, number=number, phone4=form.cleaned_data["phone4"])
-        if case is not None:
-            return redirect("cases:public_token", token=case.token)
-        form.add_error(None, _track_refusal(result))
-    return render(request, "cases/track.html", {"form": form})
-
-
-def _guess(request, *, number: str, phone4: str):
-    """One tracking guess through the throttle: (the case, the attempt) — the case only for the right digits."""
-    result = throttle.attempt(client=throttle.client_address(request), number=number)
-    if not result.allowed:
-        throttle.log_refusal(request=request, number=number, result=result)
-        return None, result
-    case = selectors.public_case_by_number(number=number, phone4=phone4)
-    if case is None:
-        throttle.log_wrong_guess(request=request, number=number, result=result)
-        return None, result
-    throttle.give_back(result)
-    return case, result
-
-
-def _track_refusal(result) -> str:
-    if result.blocked_by == "number":
-        return _(
-            "This case number has had too many wrong attempts today and is locked for lookups by number. Open it"
-            " with the QR code on your receipt, or ask at the town service hall."
-        )
-    if result.blocked_by == "client":
-        return _("Too many wrong attempts from this device. Please wait ten minutes and try again.")
-    return _("No case matches this number and phone. Check both and try again. Attempts left: %(left)s.") % {
-        "left": result.left
-    }
-
-
-@never_cache
-@require_GET
-def public_case(request, token):
-    case = selectors.public_case_by_token(token=token)
-    if case is None:
-        raise Http404
-    return render(
-        request,
-        "cases/public_case.html",
-        {
-            "case": case,
-            "data": public_case_data(case),
-            "can_rate": case.state in services.RATEABLE_STATES and not case.is_rated,
-            "rating_form": forms.RatingForm(),
-        },
-    )
-
-
-@never_cache
-@require_GET
-def api_case(request, number):
-    number, phone4 = forms.to_ascii(number), forms.to_ascii(request.GET.get("phone4", ""))
-    case, result = _guess(request, number=number, phone4=phone4)
-    if case is not None:
-        return JsonResponse(public_case_data(case), json_dumps_params={"ensure_ascii": False})
-    if not result.allowed:
-        return JsonResponse({"error": "too_many_attempts", "blocked_by": result.blocked_by}, status=429)
-    return JsonResponse({"error": "not_found", "attempts_left": result.left}, status=404)
-
-
-# --- 好差评 and 整改 ---------------------------------------------------------------------------------------------
-
-
-@never_cache
-@require_POST
-def public_rate(request, token):
-    case = selectors.public_case_by_token(token=token)
-    if case is None:
-        raise Http404
-    form = forms.RatingForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Please choose one of the five ratings."))
-        return redirect("cases:public_token", token=token)
-    try:
-        services.rating_submit(
-            case_id=case.pk,
-            level=form.cleaned_data["level"],
-            comment=form.cleaned_data["comment"],
-            channel=Rating.Channel.QR,
-        )
-    except services.CaseError as error:
-        log_refusal(request, kind="service", detail=getattr(error, "code", type(error).__name__), case=case.number)
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("Thank you for your rating."))
-    return redirect("cases:public_token", token=token)
+# --- 好差评 and 整改 (the villager's own pages are in public_views.py) ----------------------------------------------
 
 
 @login_required

@@ -1,0 +1,112 @@
+"""The villager's pages: tracking by number and phone digits (through the guess throttle), the receipt's QR page,
+the public API and rating from the QR page. No login, nothing personal beyond the masked name."""
+
+from django.contrib import messages
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from villages.security import log_refusal
+
+from . import forms, selectors, services, throttle
+from .models import Rating
+from .presenters import public_case_data
+
+# --- the villager's view -----------------------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def track(request):
+    form = forms.TrackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        number = form.cleaned_data["number"]
+        case, result = _guess(request, number=number, phone4=form.cleaned_data["phone4"])
+        if case is not None:
+            return redirect("cases:public_token", token=case.token)
+        form.add_error(None, _track_refusal(result))
+    return render(request, "cases/track.html", {"form": form})
+
+
+def _guess(request, *, number: str, phone4: str):
+    """One tracking guess through the throttle: (the case, the attempt) — the case only for the right digits."""
+    result = throttle.attempt(client=throttle.client_address(request), number=number)
+    if not result.allowed:
+        throttle.log_refusal(request=request, number=number, result=result)
+        return None, result
+    case = selectors.public_case_by_number(number=number, phone4=phone4)
+    if case is None:
+        throttle.log_wrong_guess(request=request, number=number, result=result)
+        return None, result
+    throttle.give_back(result)
+    return case, result
+
+
+def _track_refusal(result) -> str:
+    if result.blocked_by == "number":
+        return _(
+            "This case number has had too many wrong attempts today and is locked for lookups by number. Open it"
+            " with the QR code on your receipt, or ask at the town service hall."
+        )
+    if result.blocked_by == "client":
+        return _("Too many wrong attempts from this device. Please wait ten minutes and try again.")
+    return _("No case matches this number and phone. Check both and try again. Attempts left: %(left)s.") % {
+        "left": result.left
+    }
+
+
+@never_cache
+@require_GET
+def public_case(request, token):
+    case = selectors.public_case_by_token(token=token)
+    if case is None:
+        raise Http404
+    return render(
+        request,
+        "cases/public_case.html",
+        {
+            "case": case,
+            "data": public_case_data(case),
+            "can_rate": case.state in services.RATEABLE_STATES and not case.is_rated,
+            "rating_form": forms.RatingForm(),
+        },
+    )
+
+
+@never_cache
+@require_GET
+def api_case(request, number):
+    number, phone4 = forms.to_ascii(number), forms.to_ascii(request.GET.get("phone4", ""))
+    case, result = _guess(request, number=number, phone4=phone4)
+    if case is not None:
+        return JsonResponse(public_case_data(case), json_dumps_params={"ensure_ascii": False})
+    if not result.allowed:
+        return JsonResponse({"error": "too_many_attempts", "blocked_by": result.blocked_by}, status=429)
+    return JsonResponse({"error": "not_found", "attempts_left": result.left}, status=404)
+
+
+@never_cache
+@require_POST
+def public_rate(request, token):
+    case = selectors.public_case_by_token(token=token)
+    if case is None:
+        raise Http404
+    form = forms.RatingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please choose one of the five ratings."))
+        return redirect("cases:public_token", token=token)
+    try:
+        services.rating_submit(
+            case_id=case.pk,
+            level=form.cleaned_data["level"],
+            comment=form.cleaned_data["comment"],
+            channel=Rating.Channel.QR,
+        )
+    except services.CaseError as error:
+        log_refusal(request, kind="service", detail=getattr(error, "code", type(error).__name__), case=case.number)
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Thank you for your rating."))
+    return redirect("cases:public_token", token=token)
