@@ -1,15 +1,9 @@
-import datetime
-import hashlib
-import json
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-
-from . import history_keys
 
 
 class Matter(models.Model):
@@ -479,14 +473,14 @@ class CaseStep(models.Model):
     @property
     def light(self) -> str | None:
         """Green, yellow or red (cases.workflow); None when not running."""
-        from .workflow import step_light
+        from ..workflow import step_light
 
         return step_light(self)
 
     @property
     def is_overdue(self) -> bool:
         """Red now, or finished after it became overdue."""
-        from .workflow import Light, is_late
+        from ..workflow import Light, is_late
 
         if self.state == self.State.ACTIVE:
             return self.light == Light.RED
@@ -572,292 +566,29 @@ class Appointment(models.Model):
         return f"{self.case.number} {self.department} {self.date}"
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionError(f"{self.model.append_only_name} is append-only.")
+# The rest of the app's models, in modules by what they are about. Imported last: they refer to Case and CaseStep.
+from .feedback import Rating, Rectification  # noqa: E402
+from .guesses import GuessCounter  # noqa: E402
+from .history import AppendOnlyModel, AppendOnlyQuerySet, CaseEvent, HistoryDigest  # noqa: E402
 
-    def delete(self):
-        raise PermissionError(f"{self.model.append_only_name} is append-only.")
-
-
-class AppendOnlyModel(models.Model):
-    """Rows written once and never changed or deleted through the ORM (and on PostgreSQL, by a trigger)."""
-
-    append_only_name = "This record"
-
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None or not self._state.adding:
-            raise PermissionError(f"{self.append_only_name} is append-only: a row cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError(f"{self.append_only_name} is append-only: a row cannot be deleted.")
-
-
-class CaseEvent(AppendOnlyModel):
-    """Append-only history of a case. Each event carries the hash of its predecessor (tamper evidence), and its own
-    hash is an HMAC under a key from the environment (`cases.history_keys`), so rewriting a chain needs the key."""
-
-    class Action(models.TextChoices):
-        RECEIVED = "received", _("Case received")
-        STAMPED = "stamped", _("Village certificate stamped")
-        STEP_STARTED = "step_started", _("Step started")
-        ACCEPTED = "accepted", _("File received at the desk")
-        STEP_DONE = "step_done", _("Step completed")
-        MATERIALS_REQUESTED = "materials_requested", _("Missing materials requested")
-        MATERIALS_BROUGHT = "materials_brought", _("Missing materials brought")
-        RETURNED = "returned", _("Returned to the previous step")
-        SKIPPED = "skipped", _("Step skipped by the town office")
-        REJECTED = "rejected", _("Rejected")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
-        BOOKED = "booked", _("County appointment booked")
-        CONFIRMED = "confirmed", _("Appointment confirmed")
-        NO_SHOW = "no_show", _("Appointment no-show")
-        REFERRED = "referred", _("Referred to the county office")
-        COUNTY_DONE = "county_done", _("County outcome recorded")
-        COMPLETED = "completed", _("Case completed")
-        RATED = "rated", _("Rated by the villager")
-        RECTIFIED = "rectified", _("Rectification recorded")
-
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", verbose_name=_("case"))
-    seq = models.PositiveIntegerField(_("sequence"))
-    at = models.DateTimeField(_("time"))
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("actor"),
-    )
-    actor_name = models.CharField(_("actor name"), max_length=60, blank=True)
-    action = models.CharField(_("action"), max_length=24, choices=Action.choices)
-    step = models.ForeignKey(
-        CaseStep, on_delete=models.PROTECT, null=True, blank=True, related_name="events", verbose_name=_("step")
-    )
-    from_state = models.CharField(_("from"), max_length=12, blank=True)
-    to_state = models.CharField(_("to"), max_length=12, blank=True)
-    note = models.TextField(_("note"), blank=True)
-    prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
-    hash = models.CharField(_("hash"), max_length=64)
-    # The key that signed `hash`; "sha256" for the events written before the history was keyed (plain hash).
-    key_id = models.CharField(_("signing key"), max_length=16, default=history_keys.current_key_id)
-
-    append_only_name = "Case history"
-
-    class Meta:
-        verbose_name = _("case event")
-        verbose_name_plural = _("case history")
-        ordering = ["case", "seq"]
-        constraints = [
-            models.UniqueConstraint(fields=["case", "seq"], name="caseevent_unique_seq"),
-            models.CheckConstraint(condition=Q(seq__gte=1), name="caseevent_seq_from_one"),
-        ]
-        indexes = [
-            models.Index(fields=["at"], name="caseevent_at"),
-            models.Index(fields=["action", "case"], name="caseevent_action"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.case_id}#{self.seq} {self.get_action_display()}"
-
-    @property
-    def from_label(self) -> str:
-        return Case.State(self.from_state).label if self.from_state in Case.State.values else self.from_state
-
-    @property
-    def to_label(self) -> str:
-        return Case.State(self.to_state).label if self.to_state in Case.State.values else self.to_state
-
-    def payload(self) -> dict:
-        # The time in UTC, as it reads back from the database, whatever time zone the writer's clock was in.
-        at = self.at.astimezone(datetime.UTC) if self.at.utcoffset() is not None else self.at
-        data = {
-            "case": self.case_id,
-            "seq": self.seq,
-            "at": at.isoformat(timespec="microseconds"),
-            "actor": self.actor_id,
-            "actor_name": self.actor_name,
-            "action": self.action,
-            "step": self.step_id,
-            "from": self.from_state,
-            "to": self.to_state,
-            "note": self.note,
-            "prev": self.prev_hash,
-        }
-        if self.key_id != history_keys.LEGACY:
-            data["key"] = self.key_id
-        return data
-
-    def compute_hash(self) -> str:
-        """HMAC-SHA256 of the canonical payload under the event's key; the plain SHA-256 of old for legacy events."""
-        data = json.dumps(self.payload(), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
-        if self.key_id == history_keys.LEGACY:
-            return hashlib.sha256(data).hexdigest()
-        return history_keys.sign(self.key_id, data)
-
-
-class HistoryDigest(AppendOnlyModel):
-    """One town's case history for one finished local day, sealed: for every case that got events that day, the
-    head its chain had at the end of the day (number, seq, hash), folded with the counts under an HMAC.
-
-    Append-only like the history. The supervisor prints or exports the values; re-folding the same day from the
-    events later (`cases.history.fold_days`) must give the same heads, or the history was changed since.
-    """
-
-    town = models.ForeignKey(
-        "villages.Town", on_delete=models.PROTECT, related_name="history_digests", verbose_name=_("town")
-    )
-    date = models.DateField(_("date"))
-    cases = models.PositiveIntegerField(_("cases"))
-    events = models.PositiveIntegerField(_("events"))
-    heads = models.JSONField(_("chain heads"), default=list)  # [[case number, seq, hash], …] sorted by number
-    key_id = models.CharField(_("signing key"), max_length=16)
-    value = models.CharField(_("digest"), max_length=64)
-    created_at = models.DateTimeField(_("sealed at"))
-
-    append_only_name = "A history digest"
-
-    class Meta:
-        verbose_name = _("daily history digest")
-        verbose_name_plural = _("daily history digests")
-        ordering = ["town", "date"]
-        constraints = [
-            models.UniqueConstraint(fields=["town", "date"], name="historydigest_unique_day"),
-            models.CheckConstraint(condition=Q(cases__lte=models.F("events")), name="historydigest_cases_have_events"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.town_id} {self.date:%Y-%m-%d} {self.value[:16]}"
-
-    def payload(self) -> dict:
-        return {
-            "town": self.town_id,
-            "date": self.date.isoformat(),
-            "cases": self.cases,
-            "events": self.events,
-            "heads": [list(head) for head in self.heads],
-            "key": self.key_id,
-        }
-
-    def compute_value(self) -> str:
-        data = json.dumps(self.payload(), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
-        return history_keys.sign(self.key_id, data)
-
-
-class Rating(models.Model):
-    """A villager's 好差评 of a finished case: once per case."""
-
-    class Level(models.IntegerChoices):
-        VERY_SATISFIED = 5, _("Very satisfied")
-        SATISFIED = 4, _("Satisfied")
-        BASICALLY_SATISFIED = 3, _("Basically satisfied")
-        DISSATISFIED = 2, _("Dissatisfied")
-        VERY_DISSATISFIED = 1, _("Very dissatisfied")
-
-    class Channel(models.TextChoices):
-        QR = "qr", _("Receipt QR code")
-        DESK = "desk", _("At the desk")
-
-    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="rating", verbose_name=_("case"))
-    # The case's town, kept here so the month's satisfaction is counted without joining every case.
-    town = models.ForeignKey("villages.Town", on_delete=models.PROTECT, related_name="ratings", verbose_name=_("town"))
-    level = models.PositiveSmallIntegerField(_("rating"), choices=Level.choices)
-    comment = models.CharField(_("comment"), max_length=500, blank=True)
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
-    rated_at = models.DateTimeField(_("rated at"))
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("recorded by"),
-    )
-
-    class Meta:
-        verbose_name = _("rating")
-        verbose_name_plural = _("ratings (好差评)")
-        ordering = ["-rated_at"]
-        constraints = [models.CheckConstraint(condition=Q(level__gte=1, level__lte=5), name="rating_level_range")]
-        indexes = [models.Index(fields=["town", "rated_at"], include=["level"], name="rating_town_time")]
-
-    def __str__(self) -> str:
-        return f"{self.case.number} {self.get_level_display()}"
-
-    @property
-    def is_bad(self) -> bool:
-        return self.level <= self.Level.DISSATISFIED
-
-
-class Rectification(models.Model):
-    """整改: a bad rating obliges the department of the last step to act and call the villager back."""
-
-    rating = models.OneToOneField(
-        Rating, on_delete=models.PROTECT, related_name="rectification", verbose_name=_("rating")
-    )
-    department = models.ForeignKey(
-        "departments.Department",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="rectifications",
-        verbose_name=_("responsible department"),
-        help_text=_("Empty when the last step was the village desk: the village answers."),
-    )
-    village = models.ForeignKey(
-        "villages.Village", on_delete=models.PROTECT, related_name="rectifications", verbose_name=_("village")
-    )
-    opened_at = models.DateTimeField(_("opened at"))
-    due_on = models.DateField(_("due on"), null=True)
-    due_at = models.DateTimeField(_("overdue from"))
-    action_taken = models.TextField(_("what was done"), blank=True)
-    callback_note = models.TextField(_("follow-up call"), blank=True)
-    callback_at = models.DateTimeField(_("called back at"), null=True, blank=True)
-    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
-    done_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("done by"),
-    )
-
-    class Meta:
-        verbose_name = _("rectification")
-        verbose_name_plural = _("rectifications (整改)")
-        ordering = ["due_at"]
-        indexes = [models.Index(fields=["department", "done_at"], name="rectification_department")]
-
-    def __str__(self) -> str:
-        return f"{self.rating.case.number} {self.department or self.village}"
-
-    @property
-    def is_late(self) -> bool:
-        from .workflow import is_late
-
-        return is_late(finished_at=self.done_at, due_at=self.due_at)
-
-
-class GuessCounter(models.Model):
-    """Wrong tracking guesses counted per client address or per case number within a window (cases/throttle.py).
-    Kept in the database so that every app server agrees and `migrate` alone sets it up."""
-
-    key = models.CharField(_("key"), max_length=80, unique=True)
-    count = models.PositiveIntegerField(_("count"), default=0)
-    window_start = models.DateTimeField(_("window start"))
-    expires_at = models.DateTimeField(_("window end"), null=True)
-
-    class Meta:
-        verbose_name = _("tracking guess counter")
-        verbose_name_plural = _("tracking guess counters")
-        indexes = [models.Index(fields=["window_start"], name="guesscounter_window")]
-
-    def __str__(self) -> str:
-        return f"{self.key}: {self.count}"
+__all__ = [
+    "AppendOnlyModel",
+    "AppendOnlyQuerySet",
+    "Appointment",
+    "Case",
+    "CaseCounter",
+    "CaseEvent",
+    "CaseStep",
+    "GuessCounter",
+    "HistoryDigest",
+    "Holiday",
+    "Material",
+    "Matter",
+    "MediationOutcome",
+    "Rating",
+    "Rectification",
+    "RouteStep",
+    "SealUse",
+    "mask_id_number",
+    "mask_name",
+]

@@ -1,0 +1,103 @@
+"""好差评 and 整改: the villager's rating of a finished case and the rectification a bad one opens."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from . import Case
+
+
+class Rating(models.Model):
+    """A villager's 好差评 of a finished case: once per case."""
+
+    class Level(models.IntegerChoices):
+        VERY_SATISFIED = 5, _("Very satisfied")
+        SATISFIED = 4, _("Satisfied")
+        BASICALLY_SATISFIED = 3, _("Basically satisfied")
+        DISSATISFIED = 2, _("Dissatisfied")
+        VERY_DISSATISFIED = 1, _("Very dissatisfied")
+
+    class Channel(models.TextChoices):
+        QR = "qr", _("Receipt QR code")
+        DESK = "desk", _("At the desk")
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="rating", verbose_name=_("case"))
+    # The case's town, kept here so the month's satisfaction is counted without joining every case.
+    town = models.ForeignKey("villages.Town", on_delete=models.PROTECT, related_name="ratings", verbose_name=_("town"))
+    level = models.PositiveSmallIntegerField(_("rating"), choices=Level.choices)
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    rated_at = models.DateTimeField(_("rated at"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings (好差评)")
+        ordering = ["-rated_at"]
+        constraints = [models.CheckConstraint(condition=Q(level__gte=1, level__lte=5), name="rating_level_range")]
+        indexes = [models.Index(fields=["town", "rated_at"], include=["level"], name="rating_town_time")]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} {self.get_level_display()}"
+
+    @property
+    def is_bad(self) -> bool:
+        return self.level <= self.Level.DISSATISFIED
+
+
+class Rectification(models.Model):
+    """整改: a bad rating obliges the department of the last step to act and call the villager back."""
+
+    rating = models.OneToOneField(
+        Rating, on_delete=models.PROTECT, related_name="rectification", verbose_name=_("rating")
+    )
+    department = models.ForeignKey(
+        "departments.Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rectifications",
+        verbose_name=_("responsible department"),
+        help_text=_("Empty when the last step was the village desk: the village answers."),
+    )
+    village = models.ForeignKey(
+        "villages.Village", on_delete=models.PROTECT, related_name="rectifications", verbose_name=_("village")
+    )
+    opened_at = models.DateTimeField(_("opened at"))
+    due_on = models.DateField(_("due on"), null=True)
+    due_at = models.DateTimeField(_("overdue from"))
+    action_taken = models.TextField(_("what was done"), blank=True)
+    callback_note = models.TextField(_("follow-up call"), blank=True)
+    callback_at = models.DateTimeField(_("called back at"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("done by"),
+    )
+
+    class Meta:
+        verbose_name = _("rectification")
+        verbose_name_plural = _("rectifications (整改)")
+        ordering = ["due_at"]
+        indexes = [models.Index(fields=["department", "done_at"], name="rectification_department")]
+
+    def __str__(self) -> str:
+        return f"{self.rating.case.number} {self.department or self.village}"
+
+    @property
+    def is_late(self) -> bool:
+        from ..workflow import is_late
+
+        return is_late(finished_at=self.done_at, due_at=self.due_at)
