@@ -287,3 +287,19 @@ class ConsultationFactory(DjangoModelFactory):
     people = 1
     recorded_at = factory.LazyFunction(lambda: dt.datetime.now(dt.UTC))
     recorded_by = factory.SubFactory(UserFactory)
+
+
+# --- refusals by kind (STYLE.md: tests assert the code) ---------------------------------------------------------
+# Imported here, not at the top, so that this block stays apart from the factories above.
+
+from contextlib import contextmanager  # noqa: E402
+
+import pytest  # noqa: E402
+
+
+@contextmanager
+def refused(code: str):
+    """A refusal of this kind (`CaseError.code`): a refusal for another reason fails the test."""
+    with pytest.raises(services.CaseError) as caught:
+        yield caught
+    assert caught.value.code == code, f"refused as {caught.value.code!r} ({caught.value}), expected {code!r}"

@@ -7,7 +7,6 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from cases import services
 from cases.forms import validate_id_number
 from cases.models import Case, CaseCounter, CaseEvent, CaseStep, Matter, RouteStep
 from cases.views import _qr_svg
@@ -23,6 +22,7 @@ from tests.factories import (
     VillageFactory,
     id_number,
     open_case,
+    refused,
     route_matter,
 )
 from villages.models import Consultation
@@ -367,7 +367,7 @@ def test_two_rendered_forms_open_two_cases(client_for, cadre, referral_matter):
 
 
 def test_intake_service_refuses_a_cadre_of_another_village(other_cadre, village, referral_matter):
-    with pytest.raises(services.CaseError):
+    with refused("not_allowed"):
         open_case(actor=other_cadre, matter=referral_matter, village=village)
 
     assert_nothing_opened()
@@ -470,14 +470,14 @@ def test_clerk_cannot_take_in_a_matter_that_needs_the_village_certificate(
 def test_intake_service_refuses_a_clerk_for_a_matter_that_needs_the_village_certificate(
     clerk, department, village, referral_matter
 ):
-    with pytest.raises(services.CaseError):
+    with refused("not_allowed"):
         open_case(actor=clerk, matter=referral_matter, village=village, intake_department=department)
 
     assert_nothing_opened()
 
 
 def test_intake_service_refuses_a_clerk_of_another_department(other_clerk, department, village, desk_matter):
-    with pytest.raises(services.CaseError):
+    with refused("not_allowed"):
         open_case(actor=other_clerk, matter=desk_matter, village=village, intake_department=department)
 
     assert_nothing_opened()

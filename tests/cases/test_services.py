@@ -20,6 +20,7 @@ from tests.factories import (
     TownStaffFactory,
     complete,
     open_case,
+    refused,
     reload,
     route_matter,
     stamp,
@@ -298,7 +299,7 @@ def test_refused_actor_gets_an_error_and_nothing_changes(request, name, role):
     actor = request.getfixturevalue(role)
     before = snapshot(case)
 
-    with pytest.raises(services.CaseError):
+    with refused("not_allowed"):
         CALLS[name](actor, case)
 
     assert snapshot(case) == before
@@ -312,7 +313,7 @@ def test_stale_page_is_refused_and_nothing_changes(request, name):
     stale = reload(case)
     stale.version -= 1
 
-    with pytest.raises(services.StaleError):
+    with refused("stale"):
         CALLS[name](request.getfixturevalue(allowed), stale)
 
     assert snapshot(case) == before
@@ -327,7 +328,7 @@ def test_double_submit_is_applied_once(request, name):
     CALLS[name](actor, page)
     after_first = snapshot(case)
 
-    with pytest.raises(services.CaseError):
+    with refused("stale"):
         CALLS[name](actor, page)
 
     assert snapshot(case) == after_first
@@ -343,7 +344,7 @@ def test_closed_case_refuses_every_further_action(request, at_desk, clerk, name,
     before = snapshot(at_desk)
     actor = request.getfixturevalue(TRANSITIONS[name][1])
 
-    with pytest.raises(services.CaseError):
+    with refused("wrong_state"):
         CALLS[name](actor, reload(at_desk))
 
     assert snapshot(at_desk) == before
@@ -388,7 +389,7 @@ def test_stamp_records_the_seal_use_and_activates_the_first_desk(cadre, village,
 def test_stamp_needs_the_seal_confirmed(at_village, cadre):
     before = snapshot(at_village)
 
-    with pytest.raises(services.CaseError):
+    with refused("invalid_input"):
         services.case_stamp(actor=cadre, case_id=at_village.pk, seal_confirmed=False)
 
     assert snapshot(at_village) == before
@@ -397,7 +398,7 @@ def test_stamp_needs_the_seal_confirmed(at_village, cadre):
 def test_stamp_when_the_case_already_left_the_village_is_stale(at_desk, cadre):
     before = snapshot(at_desk)
 
-    with pytest.raises(services.StaleError):
+    with refused("stale"):
         services.case_stamp(actor=cadre, case_id=at_desk.pk, expected_version=at_desk.version, seal_confirmed=True)
 
     assert snapshot(at_desk) == before
@@ -407,7 +408,7 @@ def test_stamp_while_awaiting_materials_is_refused(cadre, village, referral_matt
     case = open_case(actor=cadre, matter=referral_matter, village=village, bring_all=False, open_awaiting=True)
     before = snapshot(case)
 
-    with pytest.raises(services.CaseError):
+    with refused("wrong_state"):
         stamp(case, cadre)
 
     assert snapshot(case) == before
@@ -417,7 +418,7 @@ def test_inactive_cadre_membership_cannot_stamp(at_village, cadre):
     cadre.village_memberships.update(is_active=False)
     before = snapshot(at_village)
 
-    with pytest.raises(services.CaseError):
+    with refused("not_allowed"):
         stamp(at_village, cadre)
 
     assert snapshot(at_village) == before
@@ -438,7 +439,7 @@ def test_accept_records_who_received_the_file(at_desk, clerk):
 def test_accept_on_the_village_step_is_refused(at_village, clerk):
     before = snapshot(at_village)
 
-    with pytest.raises(services.CaseError):
+    with refused("wrong_state"):
         services.step_accept(actor=clerk, case_id=at_village.pk)
 
     assert snapshot(at_village) == before
@@ -459,7 +460,7 @@ def test_complete_hands_the_case_to_the_next_desk(at_desk, clerk, other_departme
 def test_complete_needs_a_result(at_desk, clerk):
     before = snapshot(at_desk)
 
-    with pytest.raises(services.CaseError):
+    with refused("invalid_input"):
         services.step_complete(actor=clerk, case_id=at_desk.pk, outcome="   ")
 
     assert snapshot(at_desk) == before
@@ -487,7 +488,7 @@ def test_complete_of_the_last_step_completes_the_case(cadre, clerk, other_clerk,
 def test_complete_while_awaiting_materials_is_refused(awaiting, clerk):
     before = snapshot(awaiting)
 
-    with pytest.raises(services.CaseError):
+    with refused("wrong_state"):
         services.step_complete(actor=clerk, case_id=awaiting.pk, outcome="同意")
 
     assert snapshot(awaiting) == before
@@ -496,7 +497,7 @@ def test_complete_while_awaiting_materials_is_refused(awaiting, clerk):
 def test_complete_by_the_previous_desk_after_hand_on_is_stale(at_second, clerk, department):
     before = snapshot(at_second)
 
-    with pytest.raises(services.CaseError):
+    with refused("stale"):
         services.step_complete(actor=clerk, case_id=at_second.pk, outcome="同意")
 
     assert snapshot(at_second) == before
@@ -528,7 +529,7 @@ def test_request_materials_stops_the_clock(at_desk, clerk):
 def test_request_materials_needs_the_list(at_desk, clerk):
     before = snapshot(at_desk)
 
-    with pytest.raises(services.CaseError):
+    with refused("invalid_input"):
         services.case_request_materials(actor=clerk, case_id=at_desk.pk, missing=" ")
 
     assert snapshot(at_desk) == before
@@ -537,7 +538,7 @@ def test_request_materials_needs_the_list(at_desk, clerk):
 def test_request_materials_twice_is_refused(awaiting, clerk):
     before = snapshot(awaiting)
 
-    with pytest.raises(services.CaseError):
+    with refused("stale"):
         services.case_request_materials(actor=clerk, case_id=awaiting.pk, missing="又缺")
 
     assert snapshot(awaiting) == before
@@ -552,7 +553,7 @@ def test_cadre_of_the_village_may_record_the_materials_brought(awaiting, cadre):
 def test_materials_brought_when_not_awaiting_is_stale(at_desk, clerk):
     before = snapshot(at_desk)
 
-    with pytest.raises(services.StaleError):
+    with refused("stale"):
         services.case_materials_brought(actor=clerk, case_id=at_desk.pk)
 
     assert snapshot(at_desk) == before
@@ -651,7 +652,7 @@ def test_return_to_the_village_desk_needs_a_second_stamp(at_desk, cadre, clerk):
 def test_return_needs_a_reason(at_second, other_clerk):
     before = snapshot(at_second)
 
-    with pytest.raises(services.CaseError):
+    with refused("invalid_input"):
         services.step_return(actor=other_clerk, case_id=at_second.pk, reason="")
 
     assert snapshot(at_second) == before
@@ -661,7 +662,7 @@ def test_return_from_the_first_step_is_refused(clerk, department, village, desk_
     case = open_case(actor=clerk, matter=desk_matter, village=village, intake_department=department)
     before = snapshot(case)
 
-    with pytest.raises(services.CaseError):
+    with refused("wrong_state"):
         services.step_return(actor=clerk, case_id=case.pk, reason="退回")
 
     assert snapshot(case) == before
@@ -676,7 +677,7 @@ def test_reject_and_withdraw_need_a_reason(at_desk, clerk, name, reason):
     service = services.case_reject if name == "reject" else services.case_withdraw
     before = snapshot(at_desk)
 
-    with pytest.raises(services.CaseError):
+    with refused("invalid_input"):
         service(actor=clerk, case_id=at_desk.pk, reason=reason)
 
     assert snapshot(at_desk) == before
@@ -702,7 +703,7 @@ def test_cadre_rejects_at_the_village_desk(at_village, cadre):
 def test_other_cadre_cannot_reject_at_the_village_desk(at_village, other_cadre):
     before = snapshot(at_village)
 
-    with pytest.raises(services.CaseError):
+    with refused("not_allowed"):
         services.case_reject(actor=other_cadre, case_id=at_village.pk, reason="x")
 
     assert snapshot(at_village) == before
@@ -727,7 +728,7 @@ def test_cadre_of_the_village_may_withdraw_wherever_the_case_is(at_second, cadre
 def test_desk_that_already_handed_on_cannot_withdraw(at_second, clerk):
     before = snapshot(at_second)
 
-    with pytest.raises(services.CaseError):
+    with refused("not_allowed"):
         services.case_withdraw(actor=clerk, case_id=at_second.pk, reason="撤回")
 
     assert snapshot(at_second) == before
@@ -737,7 +738,7 @@ def test_completed_case_cannot_be_withdrawn(at_referral, other_clerk, cadre):
     services.county_record_outcome(actor=other_clerk, case_id=at_referral.pk, outcome="已批准")
     before = snapshot(at_referral)
 
-    with pytest.raises(services.CaseError):
+    with refused("wrong_state"):
         services.case_withdraw(actor=cadre, case_id=at_referral.pk, reason="撤回")
 
     assert snapshot(at_referral) == before
@@ -763,7 +764,7 @@ def test_town_office_skips_a_step_with_a_reason(at_desk, town_office):
 def test_skip_needs_a_reason(at_desk, town_office):
     before = snapshot(at_desk)
 
-    with pytest.raises(services.CaseError):
+    with refused("invalid_input"):
         services.step_skip(actor=town_office, case_id=at_desk.pk, reason="")
 
     assert snapshot(at_desk) == before
@@ -773,7 +774,7 @@ def test_town_office_of_another_town_cannot_skip(at_desk):
     stranger = TownStaffFactory(town=TownFactory(), role=TownStaff.Role.OFFICE).user
     before = snapshot(at_desk)
 
-    with pytest.raises(services.CaseError):
+    with refused("not_allowed"):
         services.step_skip(actor=stranger, case_id=at_desk.pk, reason="跳过")
 
     assert snapshot(at_desk) == before
@@ -806,7 +807,7 @@ def test_book_creates_one_open_appointment_for_the_county_department(at_county_v
 def test_second_open_appointment_is_refused(booked, other_clerk):
     before = snapshot(booked)
 
-    with pytest.raises(services.StaleError):
+    with refused("stale"):
         services.appointment_book(
             actor=other_clerk, case_id=booked.pk, date=tomorrow(), time=dt.time(14, 0), place="大厅"
         )
@@ -833,7 +834,7 @@ def test_database_allows_only_one_open_appointment_per_step(booked, other_clerk)
 def test_appointment_in_the_past_is_refused(at_county_visit, other_clerk):
     before = snapshot(at_county_visit)
 
-    with pytest.raises(services.CaseError):
+    with refused("invalid_input"):
         services.appointment_book(
             actor=other_clerk,
             case_id=at_county_visit.pk,
@@ -848,7 +849,7 @@ def test_appointment_in_the_past_is_refused(at_county_visit, other_clerk):
 def test_booking_a_referral_step_is_refused(at_referral, other_clerk):
     before = snapshot(at_referral)
 
-    with pytest.raises(services.CaseError):
+    with refused("wrong_state"):
         services.appointment_book(
             actor=other_clerk, case_id=at_referral.pk, date=tomorrow(), time=dt.time(9, 30), place="大厅"
         )
@@ -859,7 +860,7 @@ def test_booking_a_referral_step_is_refused(at_referral, other_clerk):
 def test_booking_before_the_county_step_is_refused(at_second, other_clerk):
     before = snapshot(at_second)
 
-    with pytest.raises(services.CaseError):
+    with refused("wrong_state"):
         services.appointment_book(
             actor=other_clerk, case_id=at_second.pk, date=tomorrow(), time=dt.time(9, 30), place="大厅"
         )
@@ -897,7 +898,7 @@ def test_appointment_done_completes_the_county_step_and_the_case(booked, county_
 def test_appointment_done_needs_the_result(booked, county_officer):
     before = snapshot(booked)
 
-    with pytest.raises(services.CaseError):
+    with refused("invalid_input"):
         services.appointment_done(actor=county_officer, appointment_id=open_appointment(booked).pk, outcome="")
 
     assert snapshot(booked) == before
@@ -907,7 +908,7 @@ def test_appointment_done_while_awaiting_materials_is_refused(booked, other_cler
     services.case_request_materials(actor=other_clerk, case_id=booked.pk, missing="残疾评定表")
     before = snapshot(booked)
 
-    with pytest.raises(services.CaseError):
+    with refused("wrong_state"):
         services.appointment_done(actor=county_officer, appointment_id=open_appointment(booked).pk, outcome="办结")
 
     assert snapshot(booked) == before
@@ -941,7 +942,7 @@ def test_no_show_after_done_is_refused(booked, county_officer):
     services.appointment_done(actor=county_officer, appointment_id=appointment.pk, outcome="办结")
     before = snapshot(booked)
 
-    with pytest.raises(services.StaleError):
+    with refused("stale"):
         services.appointment_no_show(actor=county_officer, appointment_id=appointment.pk)
 
     assert snapshot(booked) == before
@@ -958,7 +959,7 @@ def test_appointment_of_a_closed_case_cannot_be_acted_on(booked, cadre, county_o
     appointment_id = Appointment.objects.get(case=booked).pk
     before = snapshot(booked)
 
-    with pytest.raises(services.CaseError):
+    with refused("wrong_state"):
         {
             "confirm": lambda: services.appointment_confirm(actor=county_officer, appointment_id=appointment_id),
             "no_show": lambda: services.appointment_no_show(actor=county_officer, appointment_id=appointment_id),
@@ -1003,7 +1004,7 @@ def test_county_outcome_recorded_by_the_desk_completes_the_case(at_referral, oth
 def test_county_outcome_for_an_appointment_step_is_refused(booked, other_clerk):
     before = snapshot(booked)
 
-    with pytest.raises(services.CaseError):
+    with refused("wrong_state"):
         services.county_record_outcome(actor=other_clerk, case_id=booked.pk, outcome="已办")
 
     assert snapshot(booked) == before
@@ -1012,7 +1013,7 @@ def test_county_outcome_for_an_appointment_step_is_refused(booked, other_clerk):
 def test_county_outcome_needs_the_result(at_referral, other_clerk):
     before = snapshot(at_referral)
 
-    with pytest.raises(services.CaseError):
+    with refused("invalid_input"):
         services.county_record_outcome(actor=other_clerk, case_id=at_referral.pk, outcome="")
 
     assert snapshot(at_referral) == before
@@ -1028,7 +1029,7 @@ def test_village_books_the_county_when_the_route_has_no_town_desk(cadre, other_c
     case = open_case(actor=cadre, matter=matter, village=village)
     stamp(case, cadre)
 
-    with pytest.raises(services.CaseError):
+    with refused("not_allowed"):
         services.appointment_book(
             actor=other_cadre, case_id=case.pk, date=tomorrow(), time=dt.time(9, 30), place="大厅"
         )
@@ -1070,7 +1071,7 @@ def test_intake_with_a_used_key_raises_duplicate_and_names_the_first_case(cadre,
 def test_intake_refuses_a_material_of_another_matter(cadre, village, referral_matter, town_matter):
     foreign = town_matter.materials.first()
 
-    with pytest.raises(services.CaseError):
+    with refused("invalid_input"):
         services.case_intake(
             actor=cadre,
             matter=referral_matter,
@@ -1086,7 +1087,7 @@ def test_intake_of_a_matter_of_another_town_is_refused(cadre, village):
     other_town = TownFactory()
     foreign = route_matter(town=other_town, departments=[DepartmentFactory(town=other_town)])
 
-    with pytest.raises(services.CaseError):
+    with refused("not_allowed"):
         open_case(actor=cadre, matter=foreign, village=village)
 
     assert not Case.objects.exists()

@@ -20,6 +20,7 @@ from tests.factories import (
     MatterFactory,
     complete,
     open_case,
+    refused,
     reload,
     route_matter,
     stamp,
@@ -127,7 +128,7 @@ def test_withdrawn_case_cannot_be_rated(clock, cadre, village, two_desk_matter):
     case = open_case(actor=cadre, matter=two_desk_matter, village=village)
     services.case_withdraw(actor=cadre, case_id=case.pk, reason="群众不再申请")
 
-    with pytest.raises(services.CaseError):
+    with refused("wrong_state"):
         services.rating_submit(case_id=case.pk, level=5, channel="qr")
 
     assert not Rating.objects.exists()
@@ -228,7 +229,7 @@ def test_bad_rating_of_a_case_rejected_at_the_village_is_answered_by_the_village
     rectification = Rectification.objects.get(rating__case=rejected_at_village)
     assert (rectification.department, rectification.village) == (None, village)
 
-    with pytest.raises(services.CaseError):
+    with refused("not_allowed"):
         services.rectification_answer(
             actor=clerk, rectification_id=rectification.pk, action_taken="a", callback_note="b"
         )
@@ -296,7 +297,7 @@ def test_desk_rating_of_a_finished_case_is_also_once(client_for, finished, cadre
 
 
 def test_desk_rating_without_a_user_is_refused(finished):
-    with pytest.raises(services.CaseError):
+    with refused("not_allowed"):
         services.rating_submit(case_id=finished.pk, level=5, channel="desk", actor=None)
 
     assert not Rating.objects.exists()
@@ -322,7 +323,7 @@ def test_county_officer_who_did_the_appointment_may_not_record_the_rating(
 
 def test_clerk_of_a_desk_the_case_never_reached_may_not_record_the_rating(rejected_at_village, clerk):
     """民政办 is on the route, but the case was rejected at the village before it got there."""
-    with pytest.raises(services.CaseError):
+    with refused("not_allowed"):
         services.rating_submit(case_id=rejected_at_village.pk, level=5, channel="desk", actor=clerk)
 
     assert not Rating.objects.exists()
@@ -356,7 +357,7 @@ def test_clerk_of_the_responsible_department_answers_the_rectification(rectifica
 
 @pytest.mark.parametrize("who", ["clerk", "cadre", "town_office", "supervisor", "county_officer", "no_role_user"])
 def test_anyone_but_a_clerk_of_the_responsible_department_is_refused(request, rectification, who):
-    with pytest.raises(services.CaseError):
+    with refused("not_allowed"):
         services.rectification_answer(
             actor=request.getfixturevalue(who),
             rectification_id=rectification.pk,
@@ -373,7 +374,7 @@ def test_anyone_but_a_clerk_of_the_responsible_department_is_refused(request, re
 def test_rectification_needs_what_was_done_and_the_follow_up_call(
     rectification, other_clerk, action_taken, callback_note
 ):
-    with pytest.raises(services.CaseError):
+    with refused("invalid_input"):
         services.rectification_answer(
             actor=other_clerk,
             rectification_id=rectification.pk,
@@ -390,7 +391,7 @@ def test_rectification_is_answered_once(rectification, other_clerk):
         actor=other_clerk, rectification_id=rectification.pk, action_taken="第一次", callback_note="已回访"
     )
 
-    with pytest.raises(services.StaleError):
+    with refused("stale"):
         services.rectification_answer(
             actor=other_clerk, rectification_id=rectification.pk, action_taken="第二次", callback_note="再回访"
         )
