@@ -45,8 +45,8 @@ run: setup
 
 # Type-checked with django-stubs (config in pyproject.toml): the services, the selectors, the access predicates, the
 # workflow module and the statistics queries.
-# Listed by name; $(wildcard) leaves out one that does not exist (yet), and takes cases/services/ if it is a package.
-MYPY_FILES = $(wildcard cases/services.py cases/services cases/selectors.py cases/workflow.py villages/services.py \
+# Listed by name; $(wildcard) leaves out one that does not exist (yet).
+MYPY_FILES = $(wildcard cases/services cases/errors.py cases/selectors.py cases/workflow.py villages/services.py \
 	villages/selectors.py departments/selectors.py villages/access.py departments/access.py cases/access.py \
 	stats/queries.py)
 # The suite runs in PYTEST_WORKERS processes (pytest-xdist; each has its own test database). Groups marked

@@ -1,14 +1,30 @@
 """Who may act on what: the roles a case's pages and services read, composed from the predicates that live beside
-their memberships (villages.access, departments.access)."""
+their memberships (villages.access, departments.access), and `may` — the one answer to "may this user make this
+move on this case now", which the one-stop view's buttons and the services both ask."""
 
 from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
 
 from departments.access import department_roles, is_clerk_of, is_county_officer_of
 from departments.models import DepartmentMember
 from villages.access import cadre_village_ids, is_cadre_of, is_office_of, visible_town_ids
 from villages.models import TownStaff
 
-__all__ = ["NO_ROLES", "Roles", "is_cadre_of", "is_clerk_of", "is_county_officer_of", "is_office_of", "roles_for"]
+from .workflow import Move, StepKind
+
+__all__ = [
+    "NO_ROLES",
+    "Roles",
+    "at_desk",
+    "is_cadre_of",
+    "is_clerk_of",
+    "is_county_officer_of",
+    "is_office_of",
+    "may",
+    "refusal_message",
+    "roles_for",
+]
 
 
 @dataclass(frozen=True)
@@ -49,12 +65,16 @@ class Roles:
 NO_ROLES = Roles(frozenset(), frozenset(), frozenset(), frozenset(), frozenset())
 
 
-def roles_for(user) -> Roles:
-    if not user.is_authenticated:
+def roles_for(user, *, fresh: bool = False) -> Roles:
+    """The user's roles, read once per request and kept on the user; `fresh` reads them again (services do, inside
+    their transaction, so a membership ended a moment ago no longer counts)."""
+    if user is None or not user.is_authenticated:
         return NO_ROLES
     cached = getattr(user, "_hall_roles", None)
-    if cached is not None:
+    if cached is not None and not fresh:
         return cached
+    if fresh:
+        user.__dict__.pop("_hall_town_roles", None)
     departments = department_roles(user)
     roles = Roles(
         village_ids=cadre_village_ids(user),
@@ -65,3 +85,56 @@ def roles_for(user) -> Roles:
     )
     user._hall_roles = roles
     return roles
+
+
+def at_desk(roles: Roles, case, step) -> bool:
+    """Is the user at the desk now working `step`: the village's cadre for the certificate, the department's clerk
+    for a town desk, and for the county step the town desk that hands the case on (the village's cadre when no town
+    desk comes before it)."""
+    if step is None:
+        return False
+    if step.kind == StepKind.VILLAGE:
+        return case.village_id in roles.village_ids
+    if step.kind == StepKind.DEPARTMENT:
+        return step.department_id in roles.clerk_department_ids
+    if step.desk_department_id is not None:
+        return step.desk_department_id in roles.clerk_department_ids
+    return case.village_id in roles.village_ids
+
+
+def may(roles: Roles, move: Move, case, step=None, *, appointment=None) -> bool:
+    """May a user with `roles` make `move` on `case` (at `step`, or on `appointment`)? Only who: the workflow says
+    whether the case's state allows it."""
+    if move in (Move.MATERIALS_BROUGHT, Move.WITHDRAW):
+        return at_desk(roles, case, step) or case.village_id in roles.village_ids
+    if move == Move.SKIP:
+        return case.town_id in roles.office_town_ids
+    if move in (Move.CONFIRM, Move.APPOINTMENT_DONE):
+        return appointment is not None and appointment.department_id in roles.county_department_ids
+    if move == Move.NO_SHOW:
+        return (appointment is not None and appointment.department_id in roles.county_department_ids) or at_desk(
+            roles, case, step
+        )
+    if move == Move.RATE:
+        return case.village_id in roles.village_ids or any(
+            s.department_id in roles.clerk_department_ids and s.state != "pending" for s in case.steps.all()
+        )
+    return at_desk(roles, case, step)
+
+
+REFUSALS = {
+    Move.SKIP: _("Only the town office may skip a step."),
+    Move.WITHDRAW: _("Only a cadre of the village or the clerk now handling the case may withdraw it."),
+    Move.BOOK: _("Only the desk that handed the case to the county may do this."),
+    Move.COUNTY_OUTCOME: _("Only the desk that handed the case to the county may do this."),
+    Move.CONFIRM: _("This appointment is for another department."),
+    Move.APPOINTMENT_DONE: _("This appointment is for another department."),
+    Move.NO_SHOW: _("This appointment is for another department."),
+    Move.RATE: _("Only a cadre of the village or a clerk who handled the case may record its rating."),
+}
+
+
+def refusal_message(move: Move, case) -> str:
+    if move == Move.STAMP:
+        return str(_("Only a cadre of %(village)s may stamp its certificate.") % {"village": case.village.name})
+    return str(REFUSALS.get(move, _("This case is not at your desk.")))

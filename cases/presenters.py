@@ -3,54 +3,28 @@
 from django.utils import timezone
 
 from . import access, workflow
-from .models import Appointment, Case, CaseStep, Matter
+from .models import Appointment, Case, CaseStep
 
 
 def actions_for(user, case: Case) -> set[str]:
-    """The buttons to show. Services check again; this only keeps pages from offering what would be refused."""
+    """The buttons to show: the moves the workflow allows in the case's state at its step, that this user may make
+    (cases.access.may) — the same questions the services ask — less what the step itself already rules out."""
     roles = access.roles_for(user)
-    if case.state in Case.CLOSED_STATES:
-        return set()
     step = case.current_step
     actions: set[str] = set()
-    is_village_cadre = case.village_id in roles.village_ids
-    if step is None:
-        return actions
-    if case.town_id in roles.office_town_ids:
-        actions.add("skip")
-    if step.kind == CaseStep.Kind.VILLAGE:
-        at_my_desk = is_village_cadre
-        if at_my_desk:
-            actions |= {"stamp", "reject", "request_materials"}
-    elif step.kind == CaseStep.Kind.DEPARTMENT:
-        at_my_desk = step.department_id in roles.clerk_department_ids
-        if at_my_desk:
-            actions |= {"complete", "request_materials", "reject"}
-            if step.accepted_at is None:
-                actions.add("accept")
-            if step.order > 1:
-                actions.add("return")
-    else:
-        if step.desk_department_id is not None:
-            at_my_desk = step.desk_department_id in roles.clerk_department_ids
-        else:
-            at_my_desk = is_village_cadre
-        if at_my_desk:
-            actions.add("request_materials")
-            if step.county_mode == Matter.CountyMode.APPOINTMENT:
-                has_open = any(
-                    a.state in (Appointment.State.BOOKED, Appointment.State.CONFIRMED) for a in case.appointments.all()
-                )
-                if not has_open:
-                    actions.add("book")
-            else:
-                actions.add("county_outcome")
-    if at_my_desk or is_village_cadre:
-        actions.add("withdraw")
-    if case.state == Case.State.AWAITING:
-        actions -= {"stamp", "complete", "accept", "return", "book", "county_outcome", "skip", "request_materials"}
-        if at_my_desk or is_village_cadre:
-            actions.add("materials_brought")
+    for move in workflow.DESK_MOVES:
+        if not (workflow.allows(case.state, move) and workflow.applies_to(step, move)):
+            continue
+        if access.may(roles, move, case, step):
+            actions.add(move.value)
+    if step is not None and step.accepted_at is not None:
+        actions.discard(workflow.Move.ACCEPT)
+    if step is None or step.order == 1:
+        actions.discard(workflow.Move.RETURN)  # nothing before it to go back to
+    if workflow.Move.BOOK in actions and any(
+        a.state in (Appointment.State.BOOKED, Appointment.State.CONFIRMED) for a in case.appointments.all()
+    ):
+        actions.discard(workflow.Move.BOOK)  # one open appointment per step
     return actions
 
 
@@ -82,12 +56,9 @@ def may_see_full_id(user, case: Case, actions: set[str] | None = None) -> bool:
 
 def may_record_rating(user, case: Case) -> bool:
     """A finished case's rating may be taken at the desk by a cadre of its village or a clerk who handled it."""
-    if case.state not in (Case.State.COMPLETED, Case.State.REJECTED):
-        return False
-    roles = access.roles_for(user)
-    if case.village_id in roles.village_ids:
-        return True
-    return any(step.department_id in roles.clerk_department_ids for step in case.steps.all())
+    return workflow.allows(case.state, workflow.Move.RATE) and access.may(
+        access.roles_for(user), workflow.Move.RATE, case
+    )
 
 
 def _iso(value) -> str | None:

@@ -117,6 +117,7 @@ def _intake(request, *, villages, village, department, template, back_url):
             )
             messages.success(request, _("Recorded as a consultation; no case was opened."))
             return redirect(back_url)
+        status = 200  # a form with its errors, unless the case opens below
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -141,13 +142,16 @@ def _intake(request, *, villages, village, department, template, back_url):
                 messages.info(request, str(duplicate))
                 return redirect("cases:receipt", number=duplicate.case.number)
             except services.CaseError as error:
-                log_refusal(request, kind="service", detail=getattr(error, "code", type(error).__name__), case="")
+                log_refusal(request, kind="service", detail=error.code, case="")
                 form.add_error(None, str(error))
+                if error.code == services.NotAllowed.code:
+                    status = 403
             else:
                 messages.success(request, _("Case %(number)s opened.") % {"number": case.number})
                 return redirect("cases:receipt", number=case.number)
     else:
         form = forms.IntakeForm(matter=matter, village=village)
+        status = 200
     return render(
         request,
         template,
@@ -159,6 +163,7 @@ def _intake(request, *, villages, village, department, template, back_url):
             "department": department,
             "back_url": back_url,
         },
+        status=status,
     )
 
 
@@ -353,7 +358,11 @@ def _visible_case(request, number) -> Case:
 @login_required
 @require_GET
 def case_detail(request, number):
-    case = _visible_case(request, number)
+    return _case_page(request, _visible_case(request, number))
+
+
+def _case_page(request, case: Case, *, status: int = 200, kept: dict | None = None):
+    """The one-stop view; after a refused action, with what the user typed (`kept`) back in its form."""
     actions = actions_for(request.user, case)
     rating = Rating.objects.filter(case=case).select_related("rectification").first()
     show_full_id = may_see_full_id(request.user, case, actions)
@@ -372,7 +381,9 @@ def case_detail(request, number):
             "rating": rating,
             "can_rate": rating is None and may_record_rating(request.user, case),
             "rating_form": forms.RatingForm(),
+            "kept": kept,
         },
+        status=status,
     )
 
 
@@ -419,6 +430,12 @@ ACTION_DONE = {
 }
 
 
+# How a refused action is answered (cases.errors): not this user's to do, the case is not (or no longer) where the
+# page showed it, or something typed is missing. The page comes back with the case as it is now and the user's text.
+REFUSAL_STATUS = {"not_allowed": 403, "wrong_state": 409, "stale": 409, "invalid_input": 200}
+KEPT_FIELDS = ("note", "outcome", "mediation_outcome", "missing", "reason", "date", "time", "place")
+
+
 @login_required
 @require_POST
 def case_action(request, number, action):
@@ -427,15 +444,20 @@ def case_action(request, number, action):
     case = get_object_or_404(selectors.visible_cases(user=request.user), number=number)
     form_class, call = ACTIONS[action]
     form = form_class(request.POST)
+    kept = {"action": action, "values": {f: request.POST.get(f, "") for f in KEPT_FIELDS}, "error": ""}
     if not form.is_valid():
-        messages.error(request, _("Nothing was done: %(errors)s") % {"errors": _errors(form)})
-        return redirect(case)
+        kept["error"] = _errors(form)
+        messages.error(request, _("Nothing was done: %(errors)s") % {"errors": kept["error"]})
+        return _case_page(request, _visible_case(request, number), kept=kept)
     try:
         call(request.user, case, form.cleaned_data)
     except services.CaseError as error:
-        log_refusal(request, kind="service", detail=getattr(error, "code", type(error).__name__), case=case.number)
+        log_refusal(request, kind="service", detail=error.code, case=case.number)
+        if error.code == services.InvalidInput.code:
+            kept["error"] = str(error)  # beside the field, as well as on top
         messages.error(request, str(error))
-        return redirect(case)
+        status = REFUSAL_STATUS.get(error.code, 409)
+        return _case_page(request, _visible_case(request, number), status=status, kept=kept)
     messages.success(request, str(ACTION_DONE[action]))
     if action == "reject":
         return redirect("cases:notice", number=case.number)

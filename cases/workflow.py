@@ -1,5 +1,13 @@
-"""The clock of the practice, written once: when a step (or a case, or a rectification) is due, and what
-on time, due today and overdue mean — a Python predicate and its database twin side by side.
+"""The rules of the practice, written once: the states a case and its steps go through, the table of what may be
+done in which state (and what it leads to), and the clock — when a step (or a case, or a rectification) is due, and
+what on time, due today and overdue mean, as a Python predicate and its database twin side by side. Services, pages,
+statistics and the load generator all ask this module; none keeps its own copy.
+
+The moves (`MOVES`): each names the history action it records, the case states it may be done in, the state it
+leads to, the kinds of step it applies to, and what the step becomes. A move not allowed in the case's state is a
+`WrongState` refusal whose message says why (closed, awaiting materials, …).
+
+The clock:
 
 - A limit of N working days started on day D is due on the N-th working day after D; a limit of 0 (即办件, the
   village certificate on market day) is due on D itself, or on the first working day after D if D is not one.
@@ -18,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
 from django.db import models
@@ -25,7 +34,229 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .calendar import WorkCalendar
+from .errors import StaleError, WrongState
+
+# --- states -------------------------------------------------------------------------------------------------------
+
+
+class CaseState(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    IN_PROGRESS = "in_progress", _("In progress")
+    AWAITING = "awaiting", _("Awaiting materials")
+    COMPLETED = "completed", _("Completed")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+OPEN_STATES = (CaseState.RECEIVED, CaseState.IN_PROGRESS, CaseState.AWAITING)
+CLOSED_STATES = (CaseState.COMPLETED, CaseState.REJECTED, CaseState.WITHDRAWN)
+RUNNING_STATES = (CaseState.RECEIVED, CaseState.IN_PROGRESS)  # open with the clock running
+FINISHED_STATES = (CaseState.COMPLETED, CaseState.REJECTED)  # decided: the villager may rate it
+
+
+class StepKind(models.TextChoices):
+    VILLAGE = "village", _("Village certificate")
+    DEPARTMENT = "department", _("Town desk")
+    COUNTY = "county", _("County step")
+
+
+class StepState(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    ACTIVE = "active", _("Being handled")
+    DONE = "done", _("Done")
+    RETURNED = "returned", _("Returned")
+    SKIPPED = "skipped", _("Skipped")
+
+
+# A step becomes active from these (DONE: a later desk returned the case to it); the next desk is the first
+# waiting or returned step after the one just finished.
+STEP_STARTS_FROM = (StepState.PENDING, StepState.RETURNED, StepState.DONE)
+NEXT_STEP_FROM = (StepState.PENDING, StepState.RETURNED)
+
+# --- moves --------------------------------------------------------------------------------------------------------
+
+SAME = "="  # the case stays in the state it is in
+RESUMED = "<"  # back to the state it was in before it awaited materials
+
+ALL_KINDS = frozenset(StepKind.values)
+
+
+class Move(StrEnum):
+    """What can happen to a case. The first eleven are the one-stop view's actions, by the same names."""
+
+    STAMP = "stamp"
+    ACCEPT = "accept"
+    COMPLETE = "complete"
+    REQUEST_MATERIALS = "request_materials"
+    MATERIALS_BROUGHT = "materials_brought"
+    RETURN = "return"
+    REJECT = "reject"
+    WITHDRAW = "withdraw"
+    SKIP = "skip"
+    BOOK = "book"
+    COUNTY_OUTCOME = "county_outcome"
+    CONFIRM = "confirm"
+    APPOINTMENT_DONE = "appointment_done"
+    NO_SHOW = "no_show"
+    OPEN = "open"
+    FIRST_STEP = "first_step"
+    NEXT_STEP = "next_step"
+    REFER = "refer"
+    FINISH = "finish"
+    RATE = "rate"
+    RECTIFY = "rectify"
+
+
+@dataclass(frozen=True)
+class Rule:
+    event: str  # the history action it records (CaseEvent.Action)
+    sources: tuple[str, ...]  # the case states it may be done in
+    target: str  # the case state it leads to, SAME or RESUMED
+    kinds: frozenset[str] = frozenset()  # the kinds of active step it applies to; empty: no step of its own
+    county_mode: str = ""  # a county step in this mode only
+    step_to: str = ""  # what the active step becomes; "" unchanged
+
+
+S = CaseState
+MOVES: dict[Move, Rule] = {
+    Move.OPEN: Rule("received", ("",), S.RECEIVED),
+    Move.FIRST_STEP: Rule("step_started", (S.RECEIVED,), SAME),
+    Move.NEXT_STEP: Rule("step_started", RUNNING_STATES, S.IN_PROGRESS),
+    Move.REFER: Rule("referred", RUNNING_STATES, SAME, frozenset({StepKind.COUNTY}), "referral"),
+    Move.STAMP: Rule("stamped", RUNNING_STATES, SAME, frozenset({StepKind.VILLAGE}), step_to=StepState.DONE),
+    Move.ACCEPT: Rule("accepted", RUNNING_STATES, S.IN_PROGRESS, frozenset({StepKind.DEPARTMENT})),
+    Move.COMPLETE: Rule("step_done", RUNNING_STATES, SAME, frozenset({StepKind.DEPARTMENT}), step_to=StepState.DONE),
+    Move.REQUEST_MATERIALS: Rule("materials_requested", RUNNING_STATES, S.AWAITING, ALL_KINDS),
+    Move.MATERIALS_BROUGHT: Rule("materials_brought", (S.AWAITING,), RESUMED, ALL_KINDS),
+    Move.RETURN: Rule("returned", RUNNING_STATES, SAME, frozenset({StepKind.DEPARTMENT}), step_to=StepState.RETURNED),
+    Move.SKIP: Rule("skipped", RUNNING_STATES, SAME, ALL_KINDS, step_to=StepState.SKIPPED),
+    Move.BOOK: Rule("booked", RUNNING_STATES, S.IN_PROGRESS, frozenset({StepKind.COUNTY}), "appointment"),
+    Move.CONFIRM: Rule("confirmed", OPEN_STATES, SAME, frozenset({StepKind.COUNTY}), "appointment"),
+    Move.APPOINTMENT_DONE: Rule(
+        "county_done", RUNNING_STATES, SAME, frozenset({StepKind.COUNTY}), "appointment", StepState.DONE
+    ),
+    Move.NO_SHOW: Rule("no_show", OPEN_STATES, SAME, frozenset({StepKind.COUNTY}), "appointment"),
+    Move.COUNTY_OUTCOME: Rule(
+        "county_done", RUNNING_STATES, SAME, frozenset({StepKind.COUNTY}), "referral", StepState.DONE
+    ),
+    Move.FINISH: Rule("completed", RUNNING_STATES, S.COMPLETED),
+    # 不予受理/不予办理 closes the step as decided; a withdrawal leaves it undone.
+    Move.REJECT: Rule(
+        "rejected", OPEN_STATES, S.REJECTED, frozenset({StepKind.VILLAGE, StepKind.DEPARTMENT}), step_to=StepState.DONE
+    ),
+    Move.WITHDRAW: Rule("withdrawn", OPEN_STATES, S.WITHDRAWN, ALL_KINDS, step_to=StepState.SKIPPED),
+    Move.RATE: Rule("rated", FINISHED_STATES, SAME),
+    Move.RECTIFY: Rule("rectified", FINISHED_STATES, SAME),
+}
+del S
+
+# The one-stop view's actions, in the order the page offers them.
+DESK_MOVES = (
+    Move.STAMP,
+    Move.ACCEPT,
+    Move.COMPLETE,
+    Move.BOOK,
+    Move.COUNTY_OUTCOME,
+    Move.MATERIALS_BROUGHT,
+    Move.REQUEST_MATERIALS,
+    Move.RETURN,
+    Move.SKIP,
+    Move.REJECT,
+    Move.WITHDRAW,
+)
+
+
+def allows(state: str, move: Move) -> bool:
+    """May `move` be done to a case in `state`?"""
+    return state in MOVES[move].sources
+
+
+def applies_to(step, move: Move) -> bool:
+    """Does `move` fit this step (its kind, and for a county step its mode)?"""
+    rule = MOVES[move]
+    if not rule.kinds:
+        return True
+    if step is None or step.kind not in rule.kinds:
+        return False
+    return not rule.county_mode or step.kind != StepKind.COUNTY or step.county_mode == rule.county_mode
+
+
+def enter(state: str, move: Move, *, paused_from: str = "") -> str:
+    """The case's state after `move`; `WrongState` when the table does not allow it in `state`."""
+    rule = MOVES[move]
+    if state not in rule.sources:
+        raise refusal(state, move)
+    if rule.target == SAME:
+        return state
+    if rule.target == RESUMED:
+        return paused_from or CaseState.IN_PROGRESS
+    return rule.target
+
+
+def refusal(state: str, move: Move) -> WrongState:
+    """Why `move` cannot be done in `state`, in the user's words. Asking again for what is already so (a second
+    request for materials, materials brought twice) is a stale page; the rest is the wrong state."""
+    if move in (Move.RATE, Move.RECTIFY) and state not in FINISHED_STATES:
+        return WrongState(_("A case can be rated once it is finished."))
+    if state in CLOSED_STATES:
+        return WrongState(_("This case is already closed (%(state)s).") % {"state": CaseState(state).label})
+    if move == Move.MATERIALS_BROUGHT:
+        return StaleError(_("This case is not awaiting materials."))
+    if move == Move.REQUEST_MATERIALS and state == CaseState.AWAITING:
+        return StaleError(_("The missing materials were already requested; the case is awaiting them."))
+    if state == CaseState.AWAITING:
+        return WrongState(_("This case is awaiting materials; record that they were brought first."))
+    return WrongState(_("This cannot be done to the case as it stands."))
+
+
+def step_refusal(step, move: Move, *, moved_on: bool) -> WrongState:
+    """Why `move` does not fit the step the case is at. When the case has already `moved_on` past the desk the move
+    is for, the page that offered it is stale; when it has not reached that desk yet, or its county step works the
+    other way, it is the wrong state."""
+    refusal = StaleError if moved_on else WrongState
+    rule = MOVES[move]
+    if step is None:
+        return WrongState(_("This case has no step being handled."))
+    if step.kind == StepKind.VILLAGE:
+        return refusal(_("This case is still at the village desk."))
+    if step.kind == StepKind.DEPARTMENT:
+        return refusal(_("This case is at a town desk, not at the village or the county step."))
+    if step.kind in rule.kinds and rule.county_mode == "appointment":
+        return WrongState(_("This county step is a referral, not an appointment."))
+    if step.kind in rule.kinds and rule.county_mode == "referral":
+        return WrongState(_("This county step is an appointment: the county officer records it."))
+    return refusal(_("This case is at the county step."))
+
+
+def step_after(state: str, move: Move) -> str:
+    """The active step's state after `move` (unchanged when the move does not end it)."""
+    if state != StepState.ACTIVE:
+        raise StaleError(_("This step is no longer being handled."))
+    return MOVES[move].step_to or state
+
+
+def step_started(state: str) -> str:
+    """A step becoming active (the next desk, or the previous one when the case is returned)."""
+    if state not in STEP_STARTS_FROM:
+        raise WrongState(_("This step cannot be started again."))
+    return StepState.ACTIVE
+
+
+def history_allows(action: str, from_state: str, to_state: str) -> bool:
+    """Could some move have recorded this history event? (The invariant the generated data are checked against.)"""
+    for rule in MOVES.values():
+        if rule.event != action or from_state not in rule.sources:
+            continue
+        if rule.target == SAME and to_state == from_state:
+            return True
+        if rule.target == RESUMED and to_state in RUNNING_STATES:
+            return True
+        if rule.target == to_state:
+            return True
+    return False
+
+
+# --- the clock ----------------------------------------------------------------------------------------------------
 
 
 class Calendar(Protocol):
@@ -45,6 +276,8 @@ class Deadline:
 
 def deadline(start: dt.datetime, working_days: int, *, calendar: Calendar | None = None) -> Deadline:
     """The deadline of a limit of `working_days` started at `start` (local date)."""
+    from .calendar import WorkCalendar
+
     start_day = timezone.localdate(start)
     calendar = calendar or WorkCalendar.ahead(start_day, working_days)
     due_on = calendar.nth(start_day, working_days)
@@ -53,6 +286,8 @@ def deadline(start: dt.datetime, working_days: int, *, calendar: Calendar | None
 
 def extended(due_on: dt.date, waited: int, *, calendar: Calendar | None = None) -> Deadline:
     """The deadline after the clock stood still for `waited` working days (materials were awaited)."""
+    from .calendar import WorkCalendar
+
     calendar = calendar or WorkCalendar.ahead(due_on, waited)
     new_due = calendar.nth(due_on, waited) if waited > 0 else due_on
     return Deadline(due_on=new_due, overdue_from=calendar.nth(new_due, 1))
@@ -79,16 +314,12 @@ def light(*, running: bool, due_on: dt.date | None, due_at: dt.datetime | None, 
 
 def step_light(step, *, now: dt.datetime | None = None) -> Light | None:
     """The light of a CaseStep, reading its case's state (the clock stops while materials are awaited)."""
-    from .models import Case, CaseStep
-
-    running = step.state == CaseStep.State.ACTIVE and step.case.state != Case.State.AWAITING
+    running = step.state == StepState.ACTIVE and step.case.state != CaseState.AWAITING
     return light(running=running, due_on=step.due_on, due_at=step.due_at, now=now or timezone.now())
 
 
 def _running_q(prefix: str = "") -> Q:
-    from .models import Case, CaseStep
-
-    return Q(**{f"{prefix}state": CaseStep.State.ACTIVE}) & ~Q(**{f"{prefix}case__state": Case.State.AWAITING})
+    return Q(**{f"{prefix}state": StepState.ACTIVE}) & ~Q(**{f"{prefix}case__state": CaseState.AWAITING})
 
 
 def overdue_q(now: dt.datetime | None = None, *, prefix: str = "") -> Q:

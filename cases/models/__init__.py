@@ -5,6 +5,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from .. import workflow
+
 
 class Matter(models.Model):
     """One entry of the service guide (办事指南): what a villager can apply for and how it travels."""
@@ -220,16 +222,10 @@ class MediationOutcome(models.TextChoices):
 class Case(models.Model):
     """One villager's application (办件)."""
 
-    class State(models.TextChoices):
-        RECEIVED = "received", _("Received")
-        IN_PROGRESS = "in_progress", _("In progress")
-        AWAITING = "awaiting", _("Awaiting materials")
-        COMPLETED = "completed", _("Completed")
-        REJECTED = "rejected", _("Rejected")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
-
-    OPEN_STATES = (State.RECEIVED, State.IN_PROGRESS, State.AWAITING)
-    CLOSED_STATES = (State.COMPLETED, State.REJECTED, State.WITHDRAWN)
+    # The states and what may be done in each are the workflow's (cases.workflow).
+    State = workflow.CaseState
+    OPEN_STATES = workflow.OPEN_STATES
+    CLOSED_STATES = workflow.CLOSED_STATES
 
     number = models.CharField(_("case number"), max_length=30, unique=True)
     token = models.CharField(_("public token"), max_length=40, unique=True, editable=False)
@@ -363,17 +359,8 @@ def mask_id_number(number: str) -> str:
 class CaseStep(models.Model):
     """One station of a case's pipeline, copied from the matter's route at intake."""
 
-    class Kind(models.TextChoices):
-        VILLAGE = "village", _("Village certificate")
-        DEPARTMENT = "department", _("Town desk")
-        COUNTY = "county", _("County step")
-
-    class State(models.TextChoices):
-        PENDING = "pending", _("Waiting")
-        ACTIVE = "active", _("Being handled")
-        DONE = "done", _("Done")
-        RETURNED = "returned", _("Returned")
-        SKIPPED = "skipped", _("Skipped")
+    Kind = workflow.StepKind
+    State = workflow.StepState
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="steps", verbose_name=_("case"))
     order = models.PositiveSmallIntegerField(_("order"))
@@ -473,18 +460,14 @@ class CaseStep(models.Model):
     @property
     def light(self) -> str | None:
         """Green, yellow or red (cases.workflow); None when not running."""
-        from ..workflow import step_light
-
-        return step_light(self)
+        return workflow.step_light(self)
 
     @property
     def is_overdue(self) -> bool:
         """Red now, or finished after it became overdue."""
-        from ..workflow import Light, is_late
-
         if self.state == self.State.ACTIVE:
-            return self.light == Light.RED
-        return self.finished_at is not None and is_late(finished_at=self.finished_at, due_at=self.due_at)
+            return self.light == workflow.Light.RED
+        return self.finished_at is not None and workflow.is_late(finished_at=self.finished_at, due_at=self.due_at)
 
 
 class SealUse(models.Model):

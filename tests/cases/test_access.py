@@ -270,8 +270,9 @@ def test_unknown_action_is_404(client_for, cadre, cases):
 
 @pytest.mark.parametrize("role", [*ROLES, "anonymous"])
 def test_hand_typed_posts_change_nothing_unless_allowed(request, cases, role):
-    """Every action URL of every case, typed by hand: 404 where the role may not see the case, an error message where
-    it may see but not act, the login page for the anonymous user; and the case never changes."""
+    """Every action URL of every case, typed by hand: 404 where the role may not see the case, the case page with
+    the refusal (403 or 409) where it may see but not act, the login page for the anonymous user; and the case
+    never changes."""
     client = client_as(request, role)
     problems = []
 
@@ -291,8 +292,12 @@ def test_hand_typed_posts_change_nothing_unless_allowed(request, cases, role):
             elif role not in VISIBLE[situation]:
                 if response.status_code != 404:
                     problems.append(f"{where}: {response.status_code} instead of 404")
-            elif response.status_code != 302 or constants.ERROR not in message_levels(response):
-                problems.append(f"{where}: {response.status_code} without an error message")
+            elif response.status_code not in (403, 409) or constants.ERROR not in message_levels(response):
+                # Not this role's to do (403), or not at a step where it can be done (409): the page comes back
+                # with the case as it is and the reason.
+                problems.append(f"{where}: {response.status_code} without a refusal and its message")
+            elif response.templates[0].name != "cases/detail.html":
+                problems.append(f"{where}: refused without the case page")
 
     assert problems == []
 
@@ -335,7 +340,7 @@ def test_stale_page_post_shows_an_error_and_changes_nothing(client_for, cadre, c
 
     response = client.post(f"/cases/{case.number}/stamp/", page)
 
-    assert response.status_code == 302
+    assert response.status_code == 409
     assert constants.ERROR in message_levels(response)
     assert snapshot(case) == before
 
@@ -369,8 +374,9 @@ def test_invalid_action_form_shows_an_error_and_changes_nothing(client_for, cler
 
     response = client_for(clerk).post(f"/cases/{case.number}/complete/", {"version": case.version, "outcome": ""})
 
-    assert response.status_code == 302
+    assert response.status_code == 200  # the page again, the form with its error
     assert constants.ERROR in message_levels(response)
+    assert response.context["kept"]["action"] == "complete"
     assert snapshot(case) == before
 
 
@@ -493,3 +499,49 @@ def test_queue_lists_oldest_first_marks_overdue_and_stops_the_clock_while_awaiti
     assert [s.case_id for s in overdue_only.context["page"]] == [late.pk]
     counts = everything.context["counts"]
     assert (counts["total"], counts["overdue"], counts["awaiting"], counts["not_accepted"]) == (3, 1, 1, 3)
+
+
+# --- refused actions come back with what was typed ----------------------------------------------------------------
+
+
+def test_a_refused_reason_comes_back_in_its_form(client_for, clerk, cases):
+    """A stale page (someone else acted first): the case page as it is now, the reason still typed in the form."""
+    case = cases["reached"]
+    page = hand_typed(case)
+    client = client_for(clerk)
+    client.post(f"/cases/{case.number}/accept/", page)  # the version moves on
+
+    response = client.post(f"/cases/{case.number}/reject/", {**page, "reason": "申请人户籍不在本镇，请到户籍地办理"})
+
+    assert response.status_code == 409
+    content = response.content.decode()
+    assert ">申请人户籍不在本镇，请到户籍地办理</textarea>" in content
+    assert 'id="form-reject"' in content
+    assert reload(case).state == Case.State.IN_PROGRESS
+
+
+def test_not_allowed_is_403_with_the_case_page(client_for, town_office, cases):
+    case = cases["reached"]
+    before = snapshot(case)
+
+    response = client_for(town_office).post(f"/cases/{case.number}/complete/", hand_typed(case))
+
+    assert response.status_code == 403
+    assert response.context["case"].pk == case.pk
+    assert [str(m) for m in get_messages(response.wsgi_request)] == ["该办件不在您的窗口。"]
+    assert snapshot(case) == before
+
+
+def test_invalid_input_is_a_form_error_with_the_text_kept(client_for, cadre, cases):
+    """The seal not confirmed: the stamp form again, the note kept, the error beside it."""
+    case = cases["own_village"]
+    data = {**hand_typed(case), "note": "户籍和居住情况已核实"}
+    del data["seal_confirmed"]
+
+    response = client_for(cadre).post(f"/cases/{case.number}/stamp/", data)
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert 'value="户籍和居住情况已核实"' in content
+    assert "invalid-feedback" in content
+    assert reload(case).state == Case.State.RECEIVED

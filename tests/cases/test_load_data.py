@@ -172,3 +172,28 @@ def test_generated_due_dates_follow_the_workflows_deadline_rule(generated):
             assert step.due_on == rule.due_on, (step.case.number, step.order)
         checked += 1
     assert checked > 60
+
+
+def test_every_generated_event_is_a_move_of_the_workflows_table(generated):
+    """The generator plays its cases through cases.workflow's moves: every history event is one the table allows
+    (its action from its state to the state it records), each case's events follow one another state to state, and
+    every case ends in the state its last event left it in."""
+    from cases import workflow
+
+    problems = []
+    chains = defaultdict(list)
+    for event in CaseEvent.objects.filter(case__in=generated).order_by("case", "seq"):
+        chains[event.case_id].append(event)
+        if not workflow.history_allows(event.action, event.from_state, event.to_state):
+            problems.append(f"{event.case_id}#{event.seq} {event.action}: {event.from_state} → {event.to_state}")
+    states = dict(generated.values_list("pk", "state"))
+    for case_id, events in chains.items():
+        assert events[0].action == CaseEvent.Action.RECEIVED
+        for before, after in zip(events, events[1:], strict=False):
+            if before.to_state != after.from_state:
+                problems.append(f"{case_id}#{after.seq}: from {after.from_state}, but was {before.to_state}")
+        if events[-1].to_state != states[case_id]:
+            problems.append(f"{case_id}: is {states[case_id]}, history says {events[-1].to_state}")
+
+    assert problems == []
+    assert len(chains) == generated.count()

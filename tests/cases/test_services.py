@@ -495,10 +495,24 @@ def test_complete_while_awaiting_materials_is_refused(awaiting, clerk):
 
 
 def test_complete_by_the_previous_desk_after_hand_on_is_stale(at_second, clerk, department):
+    """The 民政办 page still shows its own step: that page is stale."""
     before = snapshot(at_second)
+    own_step = at_second.steps.get(department=department)
 
     with refused("stale"):
+        services.step_complete(actor=clerk, case_id=at_second.pk, step_id=own_step.pk, outcome="同意")
+
+    assert snapshot(at_second) == before
+
+
+def test_complete_by_the_previous_desk_without_its_page_is_not_allowed(at_second, clerk):
+    """Without a page (the service asked directly), the case is simply not at this clerk's desk."""
+    before = snapshot(at_second)
+
+    with refused("not_allowed"):
         services.step_complete(actor=clerk, case_id=at_second.pk, outcome="同意")
+
+    assert snapshot(at_second) == before
 
     assert snapshot(at_second) == before
 

@@ -65,6 +65,7 @@ NOBODY = (None, "")  # the actor of a rating through the receipt's QR code
 A = CaseEvent.Action
 S = Case.State
 SS = CaseStep.State
+M = workflow.Move
 
 # How often things happen (per case or per step); tuned to look like a rural hall, not measured.
 P_OPEN_AWAITING = 0.04  # opened as awaiting materials at intake
@@ -325,6 +326,24 @@ class Life:
     def event(self, action, at, actor, step=None, from_state="", to_state="", note=""):
         self.plan.events.append((action, at, actor, step, from_state, to_state, note))
 
+    def move(self, move, at, actor, step=None, note="") -> None:
+        """Like services._core.transition: the workflow gives the new state, the history records the move."""
+        before = self.state
+        self.state = workflow.enter(before, move, paused_from=self.paused_from)
+        self.event(workflow.MOVES[move].event, at, actor, step, before, self.state, note)
+
+    def end_step(self, i: int, move, at, actor, outcome: str, **fields) -> None:
+        """Like services._core.finish_step, without the hand-on (the caller advances)."""
+        step = self.steps[i]
+        step.update(
+            state=workflow.step_after(step["state"], move),
+            finished_at=at,
+            finished_by_id=actor[0],
+            outcome=outcome,
+            **fields,
+        )
+        self.move(move, at, actor, i, outcome)
+
     def check(self, moment: dt.datetime) -> dt.datetime:
         if moment > self.now:
             raise Stop
@@ -333,7 +352,7 @@ class Life:
     def activate(self, i: int, at, actor) -> None:
         step = self.steps[i]
         step.update(
-            state=SS.ACTIVE,
+            state=workflow.step_started(step["state"]),
             started_at=at,
             due_on=(due := workflow.deadline(at, step["time_limit_days"], calendar=self.cal)).due_on,
             due_at=due.overdue_at,
@@ -345,53 +364,41 @@ class Life:
         self.current = i
         if step["kind"] == CaseStep.Kind.COUNTY and step["county_mode"] == Matter.CountyMode.REFERRAL:
             note = _("Approved form to be taken to %(department)s.") % {"department": self.info.steps[i].label}
-            self.event(A.REFERRED, at, actor, i, self.state, self.state, note)
+            self.move(M.REFER, at, actor, i, note)
 
     def advance(self, i: int, at, actor) -> None:
         nxt = next(
-            (j for j in range(i + 1, len(self.steps)) if self.steps[j]["state"] in (SS.PENDING, SS.RETURNED)), None
+            (j for j in range(i + 1, len(self.steps)) if self.steps[j]["state"] in workflow.NEXT_STEP_FROM), None
         )
-        before = self.state
         if nxt is None:
-            self.state = S.COMPLETED
+            self.move(M.FINISH, at, actor)
             self.closed_at = at
             self.current = None
-            self.event(A.COMPLETED, at, actor, None, before, self.state)
             return
-        if self.state == S.RECEIVED:
-            self.state = S.IN_PROGRESS
+        before = self.state
+        self.state = workflow.enter(before, M.NEXT_STEP)
         self.activate(nxt, at, actor)
         self.event(A.STEP_STARTED, at, actor, nxt, before, self.state, self.info.steps[nxt].label)
 
-    def close(self, i: int, at, actor, state: str, reason: str, action: str) -> None:
-        step = self.steps[i]
-        step.update(
-            state=SS.DONE if state == S.REJECTED else SS.SKIPPED,
-            finished_at=at,
-            finished_by_id=actor[0],
-            outcome=reason,
-        )
-        before = self.state
-        self.state = state
+    def close(self, i: int, at, actor, move, reason: str) -> None:
+        """Like services.closing: 不予受理/不予办理 (M.REJECT) or withdrawn (M.WITHDRAW)."""
+        self.end_step(i, move, at, actor, reason)
         self.closed_at = at
         self.closing_reason = reason
         self.current = None
         self.paused_at = None
         self.paused_from = ""
-        self.event(action, at, actor, i, before, state, reason)
 
     def request_materials(self, i: int, at, actor, missing: str) -> None:
-        before = self.state
         self.paused_from = self.state
-        self.state = S.AWAITING
         self.paused_at = at
-        self.event(A.MATERIALS_REQUESTED, at, actor, i, before, S.AWAITING, missing)
+        self.move(M.REQUEST_MATERIALS, at, actor, i, missing)
 
     def wait_for_materials(self, i: int, actor) -> bool:
         """The villager brings them (the clock restarts) or gives up (withdrawn). False when the case closed."""
         brought_at = self.check(self.cal.after(self.paused_at, self.rng.randint(1, 8), self.rng))
         if self.rng.random() < P_NEVER_BROUGHT:
-            self.close(i, brought_at, actor, S.WITHDRAWN, WITHDRAW_REASONS[3], A.WITHDRAWN)
+            self.close(i, brought_at, actor, M.WITHDRAW, WITHDRAW_REASONS[3])
             return False
         waited = self.cal.between(self.paused_at, brought_at)
         step = self.steps[i]
@@ -401,10 +408,9 @@ class Life:
             promised = workflow.extended(self.expected_on, waited, calendar=self.cal)
             self.expected_on, self.expected_at = promised.due_on, promised.overdue_at
         self.missing_ids = set()
-        self.state = self.paused_from or S.IN_PROGRESS
-        self.paused_from, self.paused_at = "", None
         note = _("Clock stopped for %(days)s working day(s).") % {"days": waited}
-        self.event(A.MATERIALS_BROUGHT, brought_at, actor, i, S.AWAITING, self.state, note)
+        self.move(M.MATERIALS_BROUGHT, brought_at, actor, i, note)
+        self.paused_from, self.paused_at = "", None
         self.cursor = brought_at
         return True
 
@@ -422,9 +428,10 @@ class Life:
         self.current = None
         self.missing_ids: set[int] = set()
         t = self.received_at
-        self.event(A.RECEIVED, t, receiver, None, "", S.RECEIVED, self.info.matter.name)
+        self.state = ""
+        self.move(M.OPEN, t, receiver, None, self.info.matter.name)
         self.activate(0, t, receiver)
-        self.event(A.STEP_STARTED, t, receiver, 0, S.RECEIVED, S.RECEIVED, self.info.steps[0].label)
+        self.move(M.FIRST_STEP, t, receiver, 0, self.info.steps[0].label)
         self.cursor = t
         try:
             if open_awaiting:
@@ -454,22 +461,22 @@ class Life:
         end = self.check(self.cal.after(self.cursor, self.work_days(step["time_limit_days"]), rng))
         fate = rng.random()
         if fate < P_REJECT:
-            self.close(i, end, actor, S.REJECTED, rng.choice(REJECT_REASONS), A.REJECTED)
+            self.close(i, end, actor, M.REJECT, rng.choice(REJECT_REASONS))
             return
         if fate < P_REJECT + P_WITHDRAW:
-            self.close(i, end, actor, S.WITHDRAWN, rng.choice(WITHDRAW_REASONS[:3]), A.WITHDRAWN)
+            self.close(i, end, actor, M.WITHDRAW, rng.choice(WITHDRAW_REASONS[:3]))
             return
         outcome = _("Facts verified; village certificate stamped.")
-        step.update(
-            state=SS.DONE,
+        self.plan.seals.append((i, end, actor))
+        self.end_step(
+            i,
+            M.STAMP,
+            end,
+            actor,
+            outcome,
             accepted_at=step["accepted_at"] or end,
             accepted_by_id=step["accepted_by_id"] or actor[0],
-            finished_at=end,
-            finished_by_id=actor[0],
-            outcome=outcome,
         )
-        self.plan.seals.append((i, end, actor))
-        self.event(A.STAMPED, end, actor, i, self.state, self.state, outcome)
         self.advance(i, end, actor)
         self.cursor = end
 
@@ -478,10 +485,7 @@ class Life:
         actor = self.g.people.clerk(rng, template.department_id)
         accepted = self.check(self.cal.after(self.cursor, int(rng.random() < P_NOT_ACCEPTED_SAME_DAY), rng))
         step.update(accepted_at=accepted, accepted_by_id=actor[0])
-        before = self.state
-        if self.state == S.RECEIVED:
-            self.state = S.IN_PROGRESS
-        self.event(A.ACCEPTED, accepted, actor, i, before, self.state)
+        self.move(M.ACCEPT, accepted, actor, i)
         self.cursor = accepted
         if rng.random() < P_REQUEST_MATERIALS:
             asked = self.check(self.cal.after(accepted, 0, rng))
@@ -491,27 +495,26 @@ class Life:
         end = self.check(self.cal.after(self.cursor, self.work_days(step["time_limit_days"]), rng))
         fate = rng.random()
         if fate < P_REJECT:
-            self.close(i, end, actor, S.REJECTED, rng.choice(REJECT_REASONS), A.REJECTED)
+            self.close(i, end, actor, M.REJECT, rng.choice(REJECT_REASONS))
             return
         fate -= P_REJECT
         if fate < P_WITHDRAW:
-            self.close(i, end, actor, S.WITHDRAWN, rng.choice(WITHDRAW_REASONS[:3]), A.WITHDRAWN)
+            self.close(i, end, actor, M.WITHDRAW, rng.choice(WITHDRAW_REASONS[:3]))
             return
         fate -= P_WITHDRAW
         previous = next((j for j in range(i - 1, -1, -1) if self.steps[j]["state"] == SS.DONE), None)
         if fate < P_RETURN and previous is not None and not self.returned:
             self.returned = True
-            step.update(state=SS.RETURNED, return_count=step["return_count"] + 1)
+            step.update(state=workflow.step_after(step["state"], M.RETURN), return_count=step["return_count"] + 1)
             self.activate(previous, end, actor)
-            self.event(A.RETURNED, end, actor, previous, self.state, self.state, rng.choice(RETURN_REASONS))
+            self.move(M.RETURN, end, actor, previous, rng.choice(RETURN_REASONS))
             self.cursor = end
             return
         fate -= P_RETURN
         if fate < P_SKIP and self.g.people.office:
             office = rng.choice(self.g.people.office)
             reason = rng.choice(SKIP_REASONS)
-            step.update(state=SS.SKIPPED, finished_at=end, finished_by_id=office[0], outcome=reason)
-            self.event(A.SKIPPED, end, office, i, self.state, self.state, reason)
+            self.end_step(i, M.SKIP, end, office, reason)
             self.advance(i, end, office)
             self.cursor = end
             return
@@ -521,8 +524,7 @@ class Life:
             # The last desk of a dispute records how the mediation ended, like services.step_complete.
             self.mediation_outcome = rng.choices(MEDIATION_OUTCOMES, weights=MEDIATION_WEIGHTS)[0]
             outcome = f"{MediationOutcome(self.mediation_outcome).label}：{MEDIATION_NOTES[self.mediation_outcome]}"
-        step.update(state=SS.DONE, finished_at=end, finished_by_id=actor[0], outcome=outcome)
-        self.event(A.STEP_DONE, end, actor, i, self.state, self.state, outcome)
+        self.end_step(i, M.COMPLETE, end, actor, outcome)
         self.advance(i, end, actor)
         self.cursor = end
 
@@ -554,32 +556,23 @@ class Life:
                 "note": "",
             }
             self.plan.appointments.append(appointment)
-            if self.state == S.RECEIVED:
-                self.state = S.IN_PROGRESS
             note = f"{template.department_name} {day:%Y-%m-%d} {when:%H:%M} {place}"
-            self.event(A.BOOKED, booked, desk, i, self.state, self.state, note)
+            self.move(M.BOOK, booked, desk, i, note)
             self.cursor = booked
             starts = dt.datetime.combine(day, when, tzinfo=self.cal.tz)
             confirmed = self.check(min(self.cal.after(booked, 1, rng), starts - dt.timedelta(hours=1)))
             appointment.update(state=Appointment.State.CONFIRMED, confirmed_by_id=officer[0], confirmed_at=confirmed)
-            self.event(A.CONFIRMED, confirmed, officer, i, self.state, self.state, f"{day:%Y-%m-%d} {when:%H:%M}")
+            self.move(M.CONFIRM, confirmed, officer, i, f"{day:%Y-%m-%d} {when:%H:%M}")
             self.cursor = confirmed
             ended = self.check(starts + dt.timedelta(minutes=rng.randint(20, 150)))
             if attempt < 2 and rng.random() < P_NO_SHOW:
                 appointment.update(state=Appointment.State.NO_SHOW, finished_at=ended, note="群众未到场")
-                self.event(A.NO_SHOW, ended, officer, i, self.state, self.state, "群众未到场")
+                self.move(M.NO_SHOW, ended, officer, i, "群众未到场")
                 booked = self.check(self.cal.after(ended, 1, rng))
                 continue
             outcome = rng.choice(COUNTY_OUTCOMES)
             appointment.update(state=Appointment.State.DONE, finished_at=ended, note=outcome)
-            step.update(
-                state=SS.DONE,
-                accepted_at=step["accepted_at"] or ended,
-                finished_at=ended,
-                finished_by_id=officer[0],
-                outcome=outcome,
-            )
-            self.event(A.COUNTY_DONE, ended, officer, i, self.state, self.state, outcome)
+            self.end_step(i, M.APPOINTMENT_DONE, ended, officer, outcome, accepted_at=step["accepted_at"] or ended)
             self.advance(i, ended, officer)
             self.cursor = ended
             return
@@ -589,21 +582,14 @@ class Life:
         desk = self.desk_actor(i)
         end = self.check(self.cal.after(self.cursor, self.work_days(step["time_limit_days"]), rng))
         outcome = rng.choice(COUNTY_OUTCOMES)
-        step.update(
-            state=SS.DONE,
-            accepted_at=step["accepted_at"] or end,
-            finished_at=end,
-            finished_by_id=desk[0],
-            outcome=outcome,
-        )
-        self.event(A.COUNTY_DONE, end, desk, i, self.state, self.state, outcome)
+        self.end_step(i, M.COUNTY_OUTCOME, end, desk, outcome, accepted_at=step["accepted_at"] or end)
         self.advance(i, end, desk)
         self.cursor = end
 
     def rate(self, applicant_name: str) -> None:
         """好差评 of a finished case, and the rectification a bad one opens (as services.rating_submit)."""
         rng = self.rng
-        if self.state not in (S.COMPLETED, S.REJECTED) or rng.random() >= P_RATED:
+        if not workflow.allows(self.state, M.RATE) or rng.random() >= P_RATED:
             return
         at_desk = rng.random() < P_RATED_AT_DESK
         if at_desk:
@@ -624,7 +610,7 @@ class Life:
             "recorded_by_id": recorder[0] if recorder else None,
         }
         label = str(Rating.Level(level).label)
-        self.event(A.RATED, rated_at, recorder or NOBODY, None, self.state, self.state, label)
+        self.move(M.RATE, rated_at, recorder or NOBODY, None, label)
         if level > Rating.Level.DISSATISFIED:
             return
         finished = [(s["finished_at"], s["order"], s) for s in self.steps if s["finished_at"] is not None]
@@ -657,7 +643,7 @@ class Life:
                 done_at=done_at,
                 done_by_id=doer[0],
             )
-            self.event(A.RECTIFIED, done_at, doer, None, self.state, self.state, action)
+            self.move(M.RECTIFY, done_at, doer, None, action)
         self.plan.rectification = rectification
 
     def finish(self, receiver, intake_department_id) -> Plan:
