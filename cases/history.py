@@ -10,7 +10,7 @@ Four layers, each checked by `verify_history`:
   exports; re-folding the day from the events must give the same heads, so even someone holding the key cannot
   rewrite a day that was sealed without the paper copy showing it.
 
-Sealing lives here rather than in services.py: it changes no case, it only records what the history already says.
+Sealing lives here rather than in cases/services/: it changes no case, it only records what the history already says.
 """
 
 import datetime as dt

@@ -13,7 +13,7 @@ def actions_for(user, case: Case) -> set[str]:
     step = case.current_step
     actions: set[str] = set()
     for move in workflow.DESK_MOVES:
-        if not (workflow.allows(case.state, move) and workflow.applies_to(step, move)):
+        if not (workflow.allows_case(case, move) and workflow.applies_to(step, move)):
             continue
         if access.may(roles, move, case, step):
             actions.add(move.value)
@@ -56,7 +56,7 @@ def may_see_full_id(user, case: Case, actions: set[str] | None = None) -> bool:
 
 def may_record_rating(user, case: Case) -> bool:
     """A finished case's rating may be taken at the desk by a cadre of its village or a clerk who handled it."""
-    return workflow.allows(case.state, workflow.Move.RATE) and access.may(
+    return workflow.allows_case(case, workflow.Move.RATE) and access.may(
         access.roles_for(user), workflow.Move.RATE, case
     )
 

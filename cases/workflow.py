@@ -44,14 +44,15 @@ class CaseState(models.TextChoices):
     IN_PROGRESS = "in_progress", _("In progress")
     AWAITING = "awaiting", _("Awaiting materials")
     COMPLETED = "completed", _("Completed")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", _("Not granted")
+    REFUSED = "refused", _("Not accepted")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 OPEN_STATES = (CaseState.RECEIVED, CaseState.IN_PROGRESS, CaseState.AWAITING)
-CLOSED_STATES = (CaseState.COMPLETED, CaseState.REJECTED, CaseState.WITHDRAWN)
+CLOSED_STATES = (CaseState.COMPLETED, CaseState.REJECTED, CaseState.REFUSED, CaseState.WITHDRAWN)
 RUNNING_STATES = (CaseState.RECEIVED, CaseState.IN_PROGRESS)  # open with the clock running
-FINISHED_STATES = (CaseState.COMPLETED, CaseState.REJECTED)  # decided: the villager may rate it
+FINISHED_STATES = (CaseState.COMPLETED, CaseState.REJECTED, CaseState.REFUSED)  # decided: the villager may rate it
 
 
 class StepKind(models.TextChoices):
@@ -91,6 +92,7 @@ class Move(StrEnum):
     MATERIALS_BROUGHT = "materials_brought"
     RETURN = "return"
     REJECT = "reject"
+    REFUSE = "refuse"
     WITHDRAW = "withdraw"
     SKIP = "skip"
     BOOK = "book"
@@ -115,6 +117,7 @@ class Rule:
     kinds: frozenset[str] = frozenset()  # the kinds of active step it applies to; empty: no step of its own
     county_mode: str = ""  # a county step in this mode only
     step_to: str = ""  # what the active step becomes; "" unchanged
+    accepted: bool | None = None  # only before 受理 (False), only after (True), either (None)
 
 
 S = CaseState
@@ -140,9 +143,18 @@ MOVES: dict[Move, Rule] = {
         "county_done", RUNNING_STATES, SAME, frozenset({StepKind.COUNTY}), "referral", StepState.DONE
     ),
     Move.FINISH: Rule("completed", RUNNING_STATES, S.COMPLETED),
-    # 不予受理/不予办理 closes the step as decided; a withdrawal leaves it undone.
+    # 不予受理 (before 受理: not in scope, or the one-time notice not answered) and 不予办理 (a decision after 受理)
+    # close the step as decided; a withdrawal leaves it undone.
+    Move.REFUSE: Rule(
+        "refused", (S.RECEIVED, S.AWAITING), S.REFUSED, ALL_KINDS, step_to=StepState.DONE, accepted=False
+    ),
     Move.REJECT: Rule(
-        "rejected", OPEN_STATES, S.REJECTED, frozenset({StepKind.VILLAGE, StepKind.DEPARTMENT}), step_to=StepState.DONE
+        "rejected",
+        OPEN_STATES,
+        S.REJECTED,
+        frozenset({StepKind.VILLAGE, StepKind.DEPARTMENT}),
+        step_to=StepState.DONE,
+        accepted=True,
     ),
     Move.WITHDRAW: Rule("withdrawn", OPEN_STATES, S.WITHDRAWN, ALL_KINDS, step_to=StepState.SKIPPED),
     Move.RATE: Rule("rated", FINISHED_STATES, SAME),
@@ -161,14 +173,26 @@ DESK_MOVES = (
     Move.REQUEST_MATERIALS,
     Move.RETURN,
     Move.SKIP,
+    Move.REFUSE,
     Move.REJECT,
     Move.WITHDRAW,
 )
 
 
-def allows(state: str, move: Move) -> bool:
-    """May `move` be done to a case in `state`?"""
-    return state in MOVES[move].sources
+def allows(state: str, move: Move, *, accepted: bool) -> bool:
+    """May `move` be done to a case in `state`, accepted (受理) or not?"""
+    rule = MOVES[move]
+    return state in rule.sources and rule.accepted in (None, accepted)
+
+
+def allows_case(case, move: Move) -> bool:
+    return allows(case.state, move, accepted=is_accepted(case))
+
+
+def is_accepted(case) -> bool:
+    """受理: the case's materials were complete — at intake, or once what the one-time notice asked for was brought.
+    Before it the clock has not started and a refusal is 不予受理; after it a refusal is 不予办理."""
+    return case.accepted_at is not None
 
 
 def applies_to(step, move: Move) -> bool:
@@ -181,11 +205,12 @@ def applies_to(step, move: Move) -> bool:
     return not rule.county_mode or step.kind != StepKind.COUNTY or step.county_mode == rule.county_mode
 
 
-def enter(state: str, move: Move, *, paused_from: str = "") -> str:
-    """The case's state after `move`; `WrongState` when the table does not allow it in `state`."""
+def enter(state: str, move: Move, *, paused_from: str = "", accepted: bool | None = None) -> str:
+    """The case's state after `move`; `WrongState` when the table does not allow it in `state` (or, when
+    `accepted` is given, before or after 受理)."""
     rule = MOVES[move]
-    if state not in rule.sources:
-        raise refusal(state, move)
+    if state not in rule.sources or (accepted is not None and rule.accepted not in (None, accepted)):
+        raise refusal(state, move, accepted=accepted)
     if rule.target == SAME:
         return state
     if rule.target == RESUMED:
@@ -193,13 +218,19 @@ def enter(state: str, move: Move, *, paused_from: str = "") -> str:
     return rule.target
 
 
-def refusal(state: str, move: Move) -> WrongState:
+def refusal(state: str, move: Move, *, accepted: bool | None = None) -> WrongState:
     """Why `move` cannot be done in `state`, in the user's words. Asking again for what is already so (a second
     request for materials, materials brought twice) is a stale page; the rest is the wrong state."""
     if move in (Move.RATE, Move.RECTIFY) and state not in FINISHED_STATES:
         return WrongState(_("A case can be rated once it is finished."))
     if state in CLOSED_STATES:
         return WrongState(_("This case is already closed (%(state)s).") % {"state": CaseState(state).label})
+    if move == Move.REFUSE and accepted:
+        return WrongState(_("This case was accepted: a refusal now is a decision not to grant (不予办理)."))
+    if move == Move.REJECT and accepted is False:
+        return WrongState(
+            _("This case is not accepted yet: refuse to accept it (不予受理), or wait for the missing materials.")
+        )
     if move == Move.MATERIALS_BROUGHT:
         return StaleError(_("This case is not awaiting materials."))
     if move == Move.REQUEST_MATERIALS and state == CaseState.AWAITING:

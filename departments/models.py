@@ -34,6 +34,12 @@ class Department(models.Model):
     desk_order = models.PositiveSmallIntegerField(_("desk order"), default=0)
     duties = models.CharField(_("duties"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    full_name = models.CharField(
+        _("full name"),
+        max_length=100,
+        blank=True,
+        help_text=_("As it signs papers, e.g. 进结镇民政办, 天等县进结供电所, 天等县民政局; empty means town + name."),
+    )
 
     class Meta:
         verbose_name = _("department")
@@ -58,6 +64,21 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def issuer(self) -> str:
+        """Its full name on a paper."""
+        if self.full_name:
+            return self.full_name
+        if self.town_id:
+            return f"{self.town.name}{self.name}"
+        return f"{self.county}{self.name}"
+
+    @property
+    def is_government_body(self) -> bool:
+        """A town or county government department (its decisions carry 行政复议 and 行政诉讼); a utility desk
+        (供电所, 自来水) is not, and its refusals carry only the complaint channel."""
+        return self.level != self.Level.UTILITY
 
     @property
     def is_county(self) -> bool:

@@ -48,6 +48,10 @@ RELATED_TOWN_SCOPES = {
     "cases.Rating": lambda ids: Q(town__in=ids),
     "cases.Rectification": lambda ids: Q(rating__town__in=ids),
     "cases.HistoryDigest": lambda ids: Q(town__in=ids),
+    "cases.Paper": lambda ids: Q(town__in=ids),
+    "cases.PaperCounter": lambda ids: Q(town__in=ids),
+    "cases.RatingAppeal": lambda ids: Q(rating__town__in=ids),
+    "cases.IdentityReveal": lambda ids: Q(town__in=ids),
 }
 
 # Models of the project that belong to no town.

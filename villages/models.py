@@ -16,6 +16,24 @@ class Town(models.Model):
     address = models.CharField(_("hall address"), max_length=200, blank=True)
     phone = models.CharField(_("hall phone"), max_length=30, blank=True)
     intro = models.TextField(_("introduction"), blank=True)
+    # Who the town is on paper (GB/T 9704: the issuer's full name, the 发文机关代字 in document numbers) and where a
+    # villager can turn: the body that hears 行政复议 against the town, the court for 行政诉讼, the complaint phone.
+    government_name = models.CharField(
+        _("government's full name"), max_length=100, blank=True, help_text=_("e.g. 天等县进结镇人民政府")
+    )
+    doc_prefix = models.CharField(
+        _("document number prefix"), max_length=10, blank=True, help_text=_("发文机关代字, e.g. 进结")
+    )
+    review_body = models.CharField(
+        _("administrative review body"), max_length=100, blank=True, help_text=_("e.g. 天等县人民政府")
+    )
+    court_name = models.CharField(
+        _("court for litigation"), max_length=100, blank=True, help_text=_("e.g. 天等县人民法院")
+    )
+    complaint_phone = models.CharField(_("supervision and complaint phone"), max_length=30, blank=True)
+    office_hours = models.CharField(
+        _("office hours"), max_length=200, blank=True, help_text=_("As the service guide prints them.")
+    )
     sign_in_by = models.TimeField(
         _("sign in by"), default=datetime.time(9, 0), help_text=_("Signing in later than this is late (the 9 of 947).")
     )
@@ -33,6 +51,15 @@ class Town(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def government(self) -> str:
+        """The issuer's full name on a town paper."""
+        return self.government_name or f"{self.county}{self.name}人民政府"
+
+    @property
+    def prefix(self) -> str:
+        return self.doc_prefix or self.name.removesuffix("镇").removesuffix("乡")
+
 
 class Village(models.Model):
     town = models.ForeignKey(Town, on_delete=models.PROTECT, related_name="villages", verbose_name=_("town"))
@@ -41,6 +68,13 @@ class Village(models.Model):
     desk_order = models.PositiveSmallIntegerField(_("desk order"), default=0)
     distance_km = models.DecimalField(_("distance to town (km)"), max_digits=5, decimal_places=1, null=True, blank=True)
     is_sample = models.BooleanField(_("sample name"), default=False, help_text=_("Demo data: not a real village name."))
+    committee_name = models.CharField(
+        _("villagers' committee's full name"),
+        max_length=100,
+        blank=True,
+        help_text=_("As on its seal; empty means 〈village name〉村民委员会."),
+    )
+    phone = models.CharField(_("village committee phone"), max_length=30, blank=True)
 
     class Meta:
         verbose_name = _("village")
@@ -52,6 +86,11 @@ class Village(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def committee(self) -> str:
+        """The issuer's full name on a village paper (村委证明)."""
+        return self.committee_name or f"{self.name}村民委员会"
 
 
 class Hamlet(models.Model):

@@ -26,6 +26,13 @@ class Matter(models.Model):
         NONE = "", _("No county step")
         APPOINTMENT = "appointment", _("Appointment at the hall")
         REFERRAL = "referral", _("Referral to the county office")
+        SUBMISSION = "submission", _("Sent up by the town")
+
+    class Delivery(models.TextChoices):
+        DESK = "desk", _("Collected at the hall desk")
+        VILLAGE = "village", _("Brought back by the village cadre")
+        MAIL = "mail", _("Sent by post")
+        NOTICE = "notice", _("Notified by text message")
 
     town = models.ForeignKey("villages.Town", on_delete=models.PROTECT, related_name="matters", verbose_name=_("town"))
     code = models.SlugField(_("code"), max_length=30, unique=True, help_text=_("Used in the guide's address."))
@@ -43,6 +50,23 @@ class Matter(models.Model):
     conditions = models.TextField(_("conditions"), blank=True)
     legal_basis = models.TextField(_("legal basis"), blank=True)
     fee = models.CharField(_("fee"), max_length=100, default="免费")
+    # 办事指南 (the national service-guide fields): the legal time limit beside the promised one, what the villager
+    # gets and how, how many times they must come, and how long they have to bring missing materials.
+    legal_days = models.PositiveSmallIntegerField(
+        _("legal time limit (working days)"), default=0, help_text=_("0 when no law sets one.")
+    )
+    correction_days = models.PositiveSmallIntegerField(
+        _("time to bring missing materials (working days)"),
+        default=5,
+        help_text=_("补正期限 printed on the one-time notice."),
+    )
+    result_name = models.CharField(_("result"), max_length=100, blank=True, help_text=_("办理结果, e.g. 低保证"))
+    result_delivery = models.CharField(
+        _("how the result is delivered"), max_length=10, choices=Delivery.choices, default=Delivery.DESK
+    )
+    visits = models.PositiveSmallIntegerField(
+        _("visits needed"), default=1, help_text=_("到现场次数: 0 or 1 (one trip instead of many).")
+    )
     contact = models.CharField(_("contact"), max_length=200, blank=True)
     county_department = models.ForeignKey(
         "departments.Department",
@@ -67,12 +91,13 @@ class Matter(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(Q(county_mode="", county_department__isnull=True))
-                | (Q(county_mode__in=["appointment", "referral"], county_department__isnull=False)),
+                | (Q(county_mode__in=["appointment", "referral", "submission"], county_department__isnull=False)),
                 name="matter_county_step_complete",
             ),
             models.CheckConstraint(
                 condition=Q(kind="promised") | Q(promised_days=0), name="matter_same_day_has_no_days"
             ),
+            models.CheckConstraint(condition=Q(visits__lte=1), name="matter_at_most_one_visit"),
         ]
 
     def __str__(self) -> str:
@@ -90,7 +115,7 @@ class Matter(models.Model):
         if self.county_mode and not self.county_department_id:
             errors["county_department"] = _("A county step needs a county department.")
         if self.county_department_id and not self.county_mode:
-            errors["county_mode"] = _("Choose appointment or referral for the county step.")
+            errors["county_mode"] = _("Choose appointment, referral or sending up for the county step.")
         if self.county_department_id and self.county_department.level != "county":
             errors["county_department"] = _("The county step must go to a county-level department.")
         if self.county_mode and self.county_time_limit_days < 1:
@@ -271,6 +296,9 @@ class Case(models.Model):
     # The promised date (cases.workflow): `expected_on` is shown, `expected_at` is when the promise is broken.
     expected_on = models.DateField(_("expected completion"), null=True, blank=True)
     expected_at = models.DateTimeField(_("late from"), null=True, blank=True)
+    # 受理 (cases.workflow.is_accepted): when the materials were complete — at intake, or when what the one-time
+    # notice asked for was brought. Before it a refusal is 不予受理, after it 不予办理.
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closing_reason = models.TextField(_("reason"), blank=True)
     current_step = models.ForeignKey(
@@ -312,7 +340,7 @@ class Case(models.Model):
                 name="case_closed_after_received",
             ),
             models.CheckConstraint(
-                condition=Q(state__in=["completed", "rejected", "withdrawn"], closed_at__isnull=False)
+                condition=Q(state__in=["completed", "rejected", "refused", "withdrawn"], closed_at__isnull=False)
                 | Q(state__in=["received", "in_progress", "awaiting"], closed_at__isnull=True),
                 name="case_closed_iff_final",
             ),
@@ -550,9 +578,11 @@ class Appointment(models.Model):
 
 
 # The rest of the app's models, in modules by what they are about. Imported last: they refer to Case and CaseStep.
-from .feedback import Rating, Rectification  # noqa: E402
+from .feedback import Rating, RatingAppeal, Rectification  # noqa: E402
 from .guesses import GuessCounter  # noqa: E402
 from .history import AppendOnlyModel, AppendOnlyQuerySet, CaseEvent, HistoryDigest  # noqa: E402
+from .papers import Paper, PaperCounter  # noqa: E402
+from .privacy import IdentityReveal  # noqa: E402
 
 __all__ = [
     "AppendOnlyModel",
@@ -565,10 +595,14 @@ __all__ = [
     "GuessCounter",
     "HistoryDigest",
     "Holiday",
+    "IdentityReveal",
     "Material",
     "Matter",
     "MediationOutcome",
+    "Paper",
+    "PaperCounter",
     "Rating",
+    "RatingAppeal",
     "Rectification",
     "RouteStep",
     "SealUse",

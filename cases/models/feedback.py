@@ -22,11 +22,23 @@ class Rating(models.Model):
         QR = "qr", _("Receipt QR code")
         DESK = "desk", _("At the desk")
 
+    class Reason(models.TextChoices):
+        """Why a villager is dissatisfied (国办发〔2019〕51号: a 差评 says why)."""
+
+        SLOW = "slow", _("Took too long")
+        MANY_TRIPS = "trips", _("Had to come more than once")
+        ATTITUDE = "attitude", _("Staff attitude")
+        UNCLEAR = "unclear", _("Not told clearly what was needed")
+        RESULT = "result", _("Disagree with the result")
+        FEES = "fees", _("Asked to pay or bring favours")
+        OTHER = "other", _("Other")
+
     case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="rating", verbose_name=_("case"))
     # The case's town, kept here so the month's satisfaction is counted without joining every case.
     town = models.ForeignKey("villages.Town", on_delete=models.PROTECT, related_name="ratings", verbose_name=_("town"))
     level = models.PositiveSmallIntegerField(_("rating"), choices=Level.choices)
     comment = models.CharField(_("comment"), max_length=500, blank=True)
+    reasons = models.JSONField(_("reasons"), default=list, blank=True, help_text=_("For a bad rating: Reason values."))
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     rated_at = models.DateTimeField(_("rated at"))
     recorded_by = models.ForeignKey(
@@ -53,6 +65,9 @@ class Rating(models.Model):
         return self.level <= self.Level.DISSATISFIED
 
 
+CALLBACK_RESULTS = [("satisfied", _("Satisfied")), ("dissatisfied", _("Still dissatisfied"))]
+
+
 class Rectification(models.Model):
     """整改: a bad rating obliges the department of the last step to act and call the villager back."""
 
@@ -77,6 +92,13 @@ class Rectification(models.Model):
     action_taken = models.TextField(_("what was done"), blank=True)
     callback_note = models.TextField(_("follow-up call"), blank=True)
     callback_at = models.DateTimeField(_("called back at"), null=True, blank=True)
+    # 回访: was the villager satisfied with what was done? When not, a second call after more work.
+    callback_result = models.CharField(_("follow-up result"), max_length=12, choices=CALLBACK_RESULTS, blank=True)
+    second_callback_note = models.TextField(_("second follow-up call"), blank=True)
+    second_callback_at = models.DateTimeField(_("second call at"), null=True, blank=True)
+    second_callback_result = models.CharField(
+        _("second follow-up result"), max_length=12, choices=CALLBACK_RESULTS, blank=True
+    )
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -101,3 +123,45 @@ class Rectification(models.Model):
         from ..workflow import is_late
 
         return is_late(finished_at=self.done_at, due_at=self.due_at)
+
+
+class RatingAppeal(models.Model):
+    """申诉: the rated desk says a rating was unfair; the town office decides. An upheld appeal takes the rating out
+    of the desk's figures (the rating itself stays, as the villager gave it)."""
+
+    class Decision(models.TextChoices):
+        PENDING = "", _("Waiting for the town office")
+        UPHELD = "upheld", _("Upheld: not counted against the desk")
+        DISMISSED = "dismissed", _("Dismissed: the rating stands")
+
+    rating = models.OneToOneField(Rating, on_delete=models.PROTECT, related_name="appeal", verbose_name=_("rating"))
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("filed by")
+    )
+    filed_at = models.DateTimeField(_("filed at"))
+    reason = models.TextField(_("why the rating is unfair"))
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, blank=True, default="")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        verbose_name = _("rating appeal")
+        verbose_name_plural = _("rating appeals (申诉)")
+        ordering = ["-filed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decision="", decided_at__isnull=True) | (~Q(decision="") & Q(decided_at__isnull=False)),
+                name="ratingappeal_decided_iff_decision",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating} {self.get_decision_display()}"

@@ -15,7 +15,7 @@ from ..errors import (
     StaleError,
     WrongState,
 )
-from .closing import case_reject, case_withdraw
+from .closing import case_refuse, case_reject, case_withdraw
 from .county import appointment_book, appointment_confirm, appointment_done, appointment_no_show, county_record_outcome
 from .intake import Applicant, case_intake
 from .ratings import RATEABLE_STATES, RECTIFICATION_DAYS, rating_submit, rectification_answer
@@ -46,6 +46,7 @@ __all__ = [
     "appointment_no_show",
     "case_intake",
     "case_materials_brought",
+    "case_refuse",
     "case_reject",
     "case_request_materials",
     "case_stamp",

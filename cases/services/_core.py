@@ -60,8 +60,8 @@ def at_step(
 
 
 def require_state(case: Case, move: Move) -> None:
-    if not workflow.allows(case.state, move):
-        raise workflow.refusal(case.state, move)
+    if not workflow.allows_case(case, move):
+        raise workflow.refusal(case.state, move, accepted=workflow.is_accepted(case))
 
 
 def require(actor, move: Move, case: Case, step: CaseStep | None = None, *, appointment=None) -> None:
@@ -126,7 +126,7 @@ def transition(case: Case, move: Move, *, actor, at: dt.datetime, step: CaseStep
     """Make `move`: the case takes the state the workflow gives it, and the history records it. Returns the state
     before; the caller saves the case."""
     before = case.state
-    case.state = workflow.enter(before, move, paused_from=case.paused_from)
+    case.state = workflow.enter(before, move, paused_from=case.paused_from, accepted=workflow.is_accepted(case))
     append_event(
         case,
         actor=actor,

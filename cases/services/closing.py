@@ -39,6 +39,20 @@ def case_reject(*, actor, case_id: int, step_id: int | None = None, expected_ver
     return case
 
 
+def case_refuse(*, actor, case_id: int, step_id: int | None = None, expected_version: int | None = None, reason: str):
+    """不予受理: before 受理 — not in scope, or the one-time notice was not answered in time — the desk refuses to
+    accept it, with a reason printed on the decision."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(_("A reason is required to refuse to accept a case."))
+    with _core.at_step(actor, Move.REFUSE, case_id, step_id=step_id, expected_version=expected_version) as (
+        case,
+        step,
+    ):
+        _close(case, step, Move.REFUSE, actor=actor, reason=reason)
+    return case
+
+
 def case_withdraw(*, actor, case_id: int, expected_version: int | None = None, reason: str):
     """Withdrawal at the villager's request, by a cadre of the village or the desk now handling it."""
     reason = reason.strip()

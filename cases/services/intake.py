@@ -209,6 +209,7 @@ def _open_case(
         intake_key=intake_key,
         expected_on=promised.due_on,
         expected_at=promised.overdue_at,
+        accepted_at=None if open_awaiting else now,  # 受理 when the materials are complete
     )
     case.save()
     steps = _copy_route(case, matter)

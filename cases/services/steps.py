@@ -168,9 +168,13 @@ def case_materials_brought(*, actor, case_id: int, expected_version: int | None 
             case.expected_on, case.expected_at = promised.due_on, promised.overdue_at
         if case.materials:
             case.materials = [{**m, "received": True} for m in case.materials]
+        if case.accepted_at is None:
+            case.accepted_at = now  # what the one-time notice asked for is in: 受理
         note = note.strip() or _("Clock stopped for %(days)s working day(s).") % {"days": waited}
         _core.transition(case, Move.MATERIALS_BROUGHT, actor=actor, at=now, step=step, note=note)
         case.paused_from = ""
         case.paused_at = None
-        _core.save_case(case, "state", "paused_from", "paused_at", "expected_on", "expected_at", "materials")
+        _core.save_case(
+            case, "state", "paused_from", "paused_at", "expected_on", "expected_at", "materials", "accepted_at"
+        )
     return case

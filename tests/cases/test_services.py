@@ -1,4 +1,4 @@
-"""Every case transition (cases/services.py): the allowed path, each refused actor, the wrong state, a stale page or a
+"""Every case transition (cases/services/): the allowed path, each refused actor, the wrong state, a stale page or a
 double submit, and the history event written (STYLE.md, Tests)."""
 
 import datetime as dt

@@ -137,6 +137,7 @@ REJECT_REASONS = [
     "已享受同类待遇，不能重复申请",
 ]
 WITHDRAW_REASONS = ["群众申请撤回", "已通过其他渠道办理", "暂不办理，以后再申请", "未能补齐材料，群众自愿撤回"]
+REFUSE_REASON = "一次性告知的补正材料在补正期限内未补齐，不予受理；补齐后可重新申请"
 RETURN_REASONS = ["村委证明内容不完整，请补充核实", "上一环节审核意见缺少签字", "证明事项与申请不符，请重新核实"]
 SKIP_REASONS = ["该环节已在县里一并办理", "部门意见已书面提交，不再到窗口"]
 NOTES = ["申请人行动不便，由家属代办", "电话联系时请说壮话", "已电话告知补交时间", "申请人为低保户"]
@@ -318,6 +319,7 @@ class Life:
         ]
         self.plan = Plan(case={}, steps=self.steps)
         self.received_at = received_at
+        self.accepted_at = received_at  # 受理 at intake, unless it opens awaiting materials (run)
         promised = workflow.deadline(received_at, info.matter.promised_days, calendar=self.cal)
         self.expected_on, self.expected_at = promised.due_on, promised.overdue_at
 
@@ -329,7 +331,8 @@ class Life:
     def move(self, move, at, actor, step=None, note="") -> None:
         """Like services._core.transition: the workflow gives the new state, the history records the move."""
         before = self.state
-        self.state = workflow.enter(before, move, paused_from=self.paused_from)
+        accepted = self.accepted_at is not None
+        self.state = workflow.enter(before, move, paused_from=self.paused_from, accepted=accepted)
         self.event(workflow.MOVES[move].event, at, actor, step, before, self.state, note)
 
     def end_step(self, i: int, move, at, actor, outcome: str, **fields) -> None:
@@ -398,7 +401,11 @@ class Life:
         """The villager brings them (the clock restarts) or gives up (withdrawn). False when the case closed."""
         brought_at = self.check(self.cal.after(self.paused_at, self.rng.randint(1, 8), self.rng))
         if self.rng.random() < P_NEVER_BROUGHT:
-            self.close(i, brought_at, actor, M.WITHDRAW, WITHDRAW_REASONS[3])
+            if self.accepted_at is None and self.rng.random() < 0.5:
+                # Never accepted, and the 补正期限 passed: 不予受理.
+                self.close(i, brought_at, actor, M.REFUSE, REFUSE_REASON)
+            else:
+                self.close(i, brought_at, actor, M.WITHDRAW, WITHDRAW_REASONS[3])
             return False
         waited = self.cal.between(self.paused_at, brought_at)
         step = self.steps[i]
@@ -408,6 +415,8 @@ class Life:
             promised = workflow.extended(self.expected_on, waited, calendar=self.cal)
             self.expected_on, self.expected_at = promised.due_on, promised.overdue_at
         self.missing_ids = set()
+        if self.accepted_at is None:
+            self.accepted_at = brought_at
         note = _("Clock stopped for %(days)s working day(s).") % {"days": waited}
         self.move(M.MATERIALS_BROUGHT, brought_at, actor, i, note)
         self.paused_from, self.paused_at = "", None
@@ -435,6 +444,7 @@ class Life:
         self.cursor = t
         try:
             if open_awaiting:
+                self.accepted_at = None
                 required = [m for m in self.info.materials if m["required"]]
                 missing = self.rng.sample(required, k=min(len(required), self.rng.choice((1, 1, 2))))
                 self.missing_ids = {m["id"] for m in missing}
@@ -589,7 +599,7 @@ class Life:
     def rate(self, applicant_name: str) -> None:
         """好差评 of a finished case, and the rectification a bad one opens (as services.rating_submit)."""
         rng = self.rng
-        if not workflow.allows(self.state, M.RATE) or rng.random() >= P_RATED:
+        if not workflow.allows(self.state, M.RATE, accepted=True) or rng.random() >= P_RATED:
             return
         at_desk = rng.random() < P_RATED_AT_DESK
         if at_desk:
@@ -600,7 +610,7 @@ class Life:
             recorder = None
         if rated_at > self.now:
             return
-        weights = RATING_WEIGHTS_REJECTED if self.state == S.REJECTED else RATING_WEIGHTS
+        weights = RATING_WEIGHTS_REJECTED if self.state in (S.REJECTED, S.REFUSED) else RATING_WEIGHTS
         level = rng.choices(RATING_LEVELS, weights=weights)[0]
         self.plan.rating = {
             "level": level,
@@ -678,6 +688,7 @@ class Life:
             "received_by_id": receiver[0],
             "intake_department_id": intake_department_id,
             "expected_on": self.expected_on,
+            "accepted_at": self.accepted_at,
             "expected_at": self.expected_at,
             "closed_at": self.closed_at,
             "closing_reason": self.closing_reason,

@@ -84,6 +84,12 @@ def seed_town() -> Town:
             "county": COUNTY,
             "address": "广西壮族自治区崇左市天等县进结镇人民政府政务服务大厅",
             "phone": "0771-3560000（示例号码）",
+            "government_name": "天等县进结镇人民政府",
+            "doc_prefix": "进结",
+            "review_body": "天等县人民政府",
+            "court_name": "天等县人民法院",
+            "complaint_phone": "0771-3560012（示例号码）",
+            "office_hours": "周一至周五 8:00—12:00、15:00—18:00（法定节假日除外）；圩日村干部在本村台牌值班 9:00—16:00",
             "intro": (
                 "进结镇位于天等县，辖 13 个行政村，服务群众 4 万多人；屯距村委最远 20 公里，"
                 "村距镇最远 23 公里。自 2015 年起，镇政务服务大厅设立“村事镇办”工作站：每逢圩日，"
@@ -137,6 +143,7 @@ def seed_villages(town: Town) -> dict[int, Village]:
                 "desk_order": desk_order,
                 "distance_km": Decimal(distance),
                 "is_sample": not is_real,
+                "phone": f"0771-35612{desk_order:02d}（示例）",
             },
         )
         for item in hamlets.split(" / "):
@@ -190,6 +197,10 @@ def seed_departments(town: Town) -> dict[str, Department]:
                 "desk_order": desk_order,
                 "duties": duties,
                 "phone": f"0771-35600{desk_order:02d}（示例）",
+                # The utility signs as the power company's station (天等县进结供电所), not as a town department.
+                "full_name": f"{COUNTY}{TOWN_NAME.removesuffix('镇')}{name}"
+                if level == Department.Level.UTILITY
+                else "",
             },
         )
     for desk_order, (name, duties) in enumerate(COUNTY_DEPARTMENTS, start=1):
@@ -202,6 +213,7 @@ def seed_departments(town: Town) -> dict[str, Department]:
                 "desk_order": desk_order,
                 "duties": duties,
                 "phone": f"0771-35500{desk_order:02d}（示例）",
+                "full_name": COUNTY + name.removeprefix("县"),
             },
         )
     return departments
