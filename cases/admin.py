@@ -1,11 +1,15 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from villages.admin_scope import SharedReadOnlyMixin, TownScopedAdmin, TownScopedTabularInline
 
+from . import guide
 from .models import (
     Appointment,
     Case,
@@ -53,23 +57,51 @@ class MaterialInline(TownScopedTabularInline):
     fields = ("order", "name", "form", "copies", "is_required", "note")
 
 
+class MatterAdminForm(forms.ModelForm):
+    """The guide's newer fields may be left empty: empty means the model's default (no legal limit, 5 days to
+    bring missing materials, one visit, collected at the desk), as when a form of an older page leaves them out."""
+
+    OPTIONAL = ("legal_days", "correction_days", "visits", "result_delivery")
+
+    class Meta:
+        model = Matter
+        fields = "__all__"  # noqa: DJ007 — the admin's fieldsets choose what is shown
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.OPTIONAL:
+            if name in self.fields:
+                self.fields[name].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.OPTIONAL:
+            if name in self.fields and cleaned.get(name) in (None, ""):
+                cleaned[name] = Matter._meta.get_field(name).get_default()
+        return cleaned
+
+
 @admin.register(Matter)
 class MatterAdmin(TownScopedAdmin):
+    form = MatterAdminForm
     list_display = (
         "code",
         "name",
         "category",
         "kind",
         "promised_days",
+        "legal_days",
         "needs_village_certificate",
         "route_length",
         "county_mode",
+        "visits",
         "is_active",
     )
     list_display_links = ("code", "name")
-    list_filter = ("town", "category", "kind", "needs_village_certificate", "county_mode", "is_active")
+    list_filter = ("town", "category", "kind", "needs_village_certificate", "county_mode", "visits", "is_active")
     search_fields = ("code", "name", "summary")
     inlines = [RouteStepInline, MaterialInline]
+    readonly_fields = ("guide_timing",)
     fieldsets = (
         (None, {"fields": ("town", "code", "name", "category", "summary", "display_order", "is_active")}),
         (
@@ -78,16 +110,36 @@ class MatterAdmin(TownScopedAdmin):
                 "fields": (
                     "kind",
                     "promised_days",
+                    "legal_days",
                     "needs_village_certificate",
                     "village_time_limit_days",
                     "county_mode",
                     "county_department",
                     "county_action",
                     "county_time_limit_days",
+                    "correction_days",
+                    "guide_timing",
+                ),
+                "description": _(
+                    "The guide states the time of each step and the promised total from these fields and the "
+                    "route below; the summary should not repeat them."
+                ),
+            },
+        ),
+        (
+            _("Guide text"),
+            {
+                "fields": (
+                    "conditions",
+                    "legal_basis",
+                    "result_name",
+                    "result_delivery",
+                    "visits",
+                    "fee",
+                    "contact",
                 )
             },
         ),
-        (_("Guide text"), {"fields": ("conditions", "legal_basis", "fee", "contact")}),
     )
 
     def get_queryset(self, request):
@@ -96,6 +148,30 @@ class MatterAdmin(TownScopedAdmin):
     @admin.display(description=_("town desks"), ordering="_route_length")
     def route_length(self, obj):
         return obj._route_length
+
+    @admin.display(description=_("As the guide states it"))
+    def guide_timing(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        lines = guide.timing(obj).lines
+        total = guide.route_days(obj)
+        if not obj.is_same_day and total != obj.promised_days:
+            lines.append(mismatch_message(obj, total))
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        matter = form.instance
+        total = guide.route_days(matter)
+        if total != (0 if matter.is_same_day else matter.promised_days):
+            self.message_user(request, mismatch_message(matter, total), messages.WARNING)
+
+
+def mismatch_message(matter: Matter, total: int) -> str:
+    return _(
+        "The promised time (%(promised)s working days) is not the sum of the steps' time limits (%(total)s working "
+        "days): the receipt promises the first, the guide lists the second. Make them agree."
+    ) % {"promised": matter.promised_days, "total": total}
 
 
 @admin.register(Holiday)

@@ -171,7 +171,9 @@ class AppointmentOutcomeForm(forms.Form):
 class ConsultationForm(forms.Form):
     topic = forms.ChoiceField(label=_("Topic"), choices=Consultation.Topic.choices)
     people = forms.IntegerField(label=_("People"), min_value=1, max_value=500, initial=1)
-    village = forms.ModelChoiceField(label=_("Village"), queryset=None, required=False)
+    village = forms.ModelChoiceField(
+        label=_("Village"), queryset=None, required=False, empty_label=_("— choose the village —")
+    )
     note = forms.CharField(label=_("Note"), required=False, max_length=200)
 
     def __init__(self, *args, villages, **kwargs):

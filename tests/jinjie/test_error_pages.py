@@ -129,6 +129,7 @@ def test_server_error_is_a_chinese_500_page(client):
     assert "请告知镇办" in html
     assert "村事镇办" in html  # the site's name
     assert 'href="/"' in html  # and the way home
+    assert_navigation(html)
     assert "a bug" not in html
     assert_hall_headers(response)
 
@@ -144,6 +145,9 @@ def test_500_page_needs_neither_the_database_nor_the_request(client_for, cadre, 
     assert response.status_code == 500
     assert "系统出错了" in html
     assert "韦丽华" not in html  # rendered without the request's user: nothing there can fail a second time
+    assert_navigation(html)  # the site's menu all the same: it is read from the URLconf, not the database
+    assert 'href="/hall/"' in html
+    assert 'href="/start/"' in html  # staff go through the landing page, which knows who is signed in
 
 
 @override_settings(ROOT_URLCONF=THIS_URLCONF)
@@ -154,6 +158,7 @@ def test_bad_request_is_a_chinese_400_page(client):
     assert response.status_code == 400
     assert "请求有误" in html
     assert 'href="/"' in html
+    assert_navigation(html)
     assert_hall_headers(response)
 
 
@@ -195,3 +200,24 @@ def test_a_token_from_the_page_is_accepted_after_the_refresh(town):
 
     assert response.status_code == 200  # the login form again, with its error: not the 403 page
     assert "页面已过期" not in response.content.decode()
+
+
+def test_unknown_matter_in_the_guide_is_the_chinese_404_with_the_site_navigation(client, town):
+    response = client.get("/guide/no-such-matter/")
+
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "页面不存在" in html
+    assert_navigation(html)
+
+
+@override_settings(ROOT_URLCONF=THIS_URLCONF)
+def test_500_page_makes_no_query(client, django_assert_num_queries):
+    """Rendering the page itself asks nothing of the database (the failing view's own query is all there is)."""
+    client.raise_request_exception = False
+
+    with django_assert_num_queries(0):
+        response = client.get("/test-errors/broken/")
+
+    assert response.status_code == 500
+    assert_navigation(response.content.decode())

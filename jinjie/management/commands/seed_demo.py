@@ -223,10 +223,11 @@ def seed_departments(town: Town) -> dict[str, Department]:
 
 
 def _contact(spec: MatterSpec, departments: dict[str, Department]) -> str:
+    """咨询电话 in the guide: the first desk of the route, by its full name, and its phone."""
     if not spec.route:
-        return "本村村委会（圩日在镇政务服务大厅本村台牌）"
+        return "本村村民委员会（圩日在镇政务服务大厅本村台牌值班）"
     desk = departments[spec.route[0][0]]
-    return f"进结镇{desk.name}（{desk.desk_label}），电话 {desk.phone}"
+    return f"{desk.issuer}，电话 {desk.phone}"
 
 
 def _sync_route(matter: Matter, spec: MatterSpec, departments: dict[str, Department]) -> bool:
@@ -280,6 +281,11 @@ def seed_catalogue(town: Town, departments: dict[str, Department]) -> int:
                 "legal_basis": spec.legal_basis,
                 "fee": "免费",
                 "contact": _contact(spec, departments),
+                "legal_days": spec.legal_days,
+                "correction_days": spec.correction_days,
+                "result_name": spec.result_name,
+                "result_delivery": spec.result_delivery,
+                "visits": spec.visits,
                 "county_mode": spec.county.mode if spec.county else Matter.CountyMode.NONE,
                 "county_department": departments[spec.county.department] if spec.county else None,
                 "county_action": spec.county.action if spec.county else "",
