@@ -274,3 +274,7 @@ class HistoryDigestAdmin(ReadOnlyAdmin):
     list_filter = ("town",)
     list_select_related = ("town",)
     date_hierarchy = "date"
+
+
+# The registers kept in modules of their own, by what they are about.
+from . import admin_privacy  # noqa: E402, F401

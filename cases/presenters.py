@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from . import access, workflow
+from . import access, privacy, workflow
 from .models import Appointment, Case, CaseStep
 
 
@@ -46,7 +46,10 @@ def may_see_full_id(user, case: Case, actions: set[str] | None = None) -> bool:
     """The one rule for full ID numbers and phones, on the case page and on every paper: the cadre of the
     applicant's own village (who knows the villager and certifies the facts) and the desk working the case now.
     Everyone else — the supervisor, the town office, a desk whose step is done, the county officer, who reads the
-    case through the hall's papers — sees them masked."""
+    case through the hall's papers — sees them masked; the town office and the supervisor may ask, with a reason
+    that is logged, to see them once on the case page (cases.privacy), never on a paper."""
+    if privacy.shown_once_to(user, case):
+        return True
     if case.village_id in access.roles_for(user).village_ids:
         return True
     if actions is None:

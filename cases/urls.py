@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import public_views, views
+from . import privacy_views, public_views, views
 
 app_name = "cases"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("cases/<str:number>/receipt/", views.case_print, {"paper": "receipt"}, name="receipt"),
     path("cases/<str:number>/notice/", views.case_print, {"paper": "notice"}, name="notice"),
     path("cases/<str:number>/rate/", views.desk_rate, name="desk_rate"),
+    path("cases/<str:number>/identity/", privacy_views.identity_reveal, name="identity_reveal"),
     path("cases/<str:number>/<slug:action>/", views.case_action, name="action"),
     path("track/", public_views.track, name="track"),
     path("t/<str:token>/", public_views.public_case, name="public_token"),

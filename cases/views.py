@@ -19,7 +19,7 @@ from villages.security import log_full_id, log_refusal
 from villages.selectors import shifts_of_cadre, town_list
 from villages.services import VillageError, consultation_record
 
-from . import forms, selectors, services
+from . import forms, privacy, selectors, services
 from .access import roles_for
 from .models import Appointment, Case, CaseStep, Matter, MediationOutcome, Rating
 from .presenters import actions_for, may_record_rating, may_see_full_id
@@ -375,6 +375,7 @@ def _case_page(request, case: Case, *, status: int = 200, kept: dict | None = No
             "case": case,
             "actions": actions,
             "show_full_id": show_full_id,
+            "identity_reasons": privacy.reasons_offered(request.user, case, shown=show_full_id),
             "next_market_days": selectors.next_market_days(town=case.town) if "book" in actions else [],
             "today": timezone.localdate(),
             "mediation_choices": [("", "—"), *MediationOutcome.choices],

@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import services
+from cases import privacy, services
 from cases.models import HistoryDigest, Matter
 from departments.models import DepartmentMember
 from jinjie.management.commands.seed_demo import group_permissions
@@ -160,6 +160,7 @@ def _build_town(*, code: str, name: str, key: str, phone: str, county_department
         time=dt.time(9, 30),
         place="大厅",
     )
+    privacy.identity_reveal(actor=supervisor, case_id=case.pk, reason="监督检查")
     MarketScheduleFactory(town=town)
     day = MarketDayFactory(town=town)
     DutyShiftFactory(market_day=day, village=village, cadre=cadre)
