@@ -10,8 +10,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from villages.security import log_refusal
 
-from . import forms, selectors, services, throttle
-from .models import Rating
+from . import feedback_forms, forms, selectors, services, throttle
+from .models import Paper, Rating
 from .presenters import public_case_data
 
 # --- the villager's view -----------------------------------------------------------------------------------------
@@ -69,8 +69,9 @@ def public_case(request, token):
         {
             "case": case,
             "data": public_case_data(case),
+            "receipt": Paper.objects.filter(case=case, kind=Paper.Kind.RECEIPT).order_by("-issued_at").first(),
             "can_rate": case.state in services.RATEABLE_STATES and not case.is_rated,
-            "rating_form": forms.RatingForm(),
+            "rating_form": feedback_forms.RatingForm(),
         },
     )
 
@@ -93,20 +94,28 @@ def public_rate(request, token):
     case = selectors.public_case_by_token(token=token)
     if case is None:
         raise Http404
-    form = forms.RatingForm(request.POST)
+    form = feedback_forms.RatingForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Please choose one of the five ratings."))
-        return redirect("cases:public_token", token=token)
-    try:
-        services.rating_submit(
-            case_id=case.pk,
-            level=form.cleaned_data["level"],
-            comment=form.cleaned_data["comment"],
-            channel=Rating.Channel.QR,
-        )
-    except services.CaseError as error:
-        log_refusal(request, kind="service", detail=getattr(error, "code", type(error).__name__), case=case.number)
-        messages.error(request, str(error))
     else:
-        messages.success(request, _("Thank you for your rating."))
-    return redirect("cases:public_token", token=token)
+        try:
+            services.rating_submit(
+                case_id=case.pk,
+                level=form.cleaned_data["level"],
+                comment=form.cleaned_data["comment"],
+                reasons=form.cleaned_data["reasons"],
+                channel=Rating.Channel.QR,
+            )
+        except services.CaseError as error:
+            log_refusal(request, kind="service", detail=error.code, case=case.number)
+            messages.error(request, str(error))
+            if error.code != services.InvalidInput.code:
+                return redirect("cases:public_token", token=token)
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Thank you for your rating."))
+            return redirect("cases:public_token", token=token)
+    # Something to choose or write is missing (a 差评 without a reason): the page again, with what was chosen.
+    can_rate = case.state in services.RATEABLE_STATES and not case.is_rated
+    context = {"case": case, "data": public_case_data(case), "can_rate": can_rate, "rating_form": form}
+    return render(request, "cases/public_case.html", context)

@@ -14,6 +14,7 @@ from villages.selectors import next_market_days  # noqa: F401 — offered when b
 from . import workflow
 from .access import roles_for
 from .models import Appointment, Case, CaseEvent, CaseStep, Material, Matter, Rating, Rectification, RouteStep
+from .models.feedback import counts_against_desk
 
 # --- the public catalogue ----------------------------------------------------------------------------------------
 
@@ -269,7 +270,8 @@ WORKDAY_END = dt.time(18, 0)
 
 
 def oversight(*, town_ids, now: dt.datetime | None = None, days: int = 90) -> dict:
-    """What openness is for: slow, bounced or odd cases, each a link to its one-stop view."""
+    """What openness is for: slow, bounced or odd cases and rectifications overdue, each a link to its one-stop
+    view."""
     now = now or timezone.now()
     tz = timezone.get_current_timezone()
     since = now - dt.timedelta(days=days)
@@ -304,13 +306,15 @@ def oversight(*, town_ids, now: dt.datetime | None = None, days: int = 90) -> di
         "longest": list(longest),
         "bounced": [{**row, "state_label": Case.State(row["case__state"]).label} for row in bounced],
         "odd_hours": list(odd_hours),
+        "overdue_rectifications": list(overdue_rectifications(town_ids=town_ids, now=now)[:OVERSIGHT_LIMIT]),
         "since": since,
         "now": now,
     }
 
 
-def rectifications_for(*, user) -> QuerySet:
-    """Open and recent rectifications the user's desk must answer (or, for the town, all of them)."""
+def rectifications_for(*, user) -> QuerySet[Rectification]:
+    """Open and recent rectifications the user's desk must answer (or, for the town, all of them), with the rating,
+    its reasons and its appeal."""
     roles = roles_for(user)
     scope = Q(department_id__in=roles.clerk_department_ids) | Q(
         department__isnull=True, village_id__in=roles.village_ids
@@ -319,6 +323,36 @@ def rectifications_for(*, user) -> QuerySet:
         scope |= Q(village__town_id__in=roles.town_ids)
     return (
         Rectification.objects.filter(scope)
-        .select_related("rating", "rating__case", "rating__case__matter", "department", "village", "done_by")
-        .order_by(F("done_at").desc(nulls_first=True), "due_at")
+        .select_related(
+            "rating",
+            "rating__case",
+            "rating__case__matter",
+            "rating__appeal",
+            "rating__appeal__filed_by",
+            "rating__appeal__decided_by",
+            "department",
+            "village",
+            "done_by",
+        )
+        .order_by(F("done_at").desc(nulls_first=True), "due_at", "pk")
+    )
+
+
+def reassign_desks(*, town_ids) -> dict[int | None, list[Department]]:
+    """The desks of each town a rectification may be handed to (改派): its town departments and utility desks."""
+    desks: dict[int | None, list[Department]] = {}
+    for department in Department.objects.filter(town_id__in=town_ids).order_by("level", "desk_order", "name"):
+        desks.setdefault(department.town_id, []).append(department)
+    return desks
+
+
+def overdue_rectifications(*, town_ids, now: dt.datetime | None = None) -> QuerySet[Rectification]:
+    """Rectifications still open past their due time (cases.workflow.late_q), oldest first; an upheld appeal
+    excuses one (cases.models.feedback.counts_against_desk)."""
+    now = now or timezone.now()
+    return (
+        Rectification.objects.filter(rating__town_id__in=town_ids, done_at__isnull=True)
+        .filter(workflow.late_q(now, finished="done_at"), counts_against_desk("rating__"))
+        .select_related("rating", "rating__case", "rating__case__matter", "department", "village")
+        .order_by("due_at", "pk")
     )

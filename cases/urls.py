@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import privacy_views, public_views, views
+from . import feedback_views, privacy_views, public_views, views
 
 app_name = "cases"
 
@@ -18,12 +18,12 @@ urlpatterns = [
     path("cases/<str:number>/print/<slug:paper>/", views.case_print, name="print"),
     path("cases/<str:number>/receipt/", views.case_print, {"paper": "receipt"}, name="receipt"),
     path("cases/<str:number>/notice/", views.case_print, {"paper": "notice"}, name="notice"),
-    path("cases/<str:number>/rate/", views.desk_rate, name="desk_rate"),
+    path("cases/<str:number>/rate/", feedback_views.desk_rate, name="desk_rate"),
     path("cases/<str:number>/identity/", privacy_views.identity_reveal, name="identity_reveal"),
     path("cases/<str:number>/<slug:action>/", views.case_action, name="action"),
     path("track/", public_views.track, name="track"),
     path("t/<str:token>/", public_views.public_case, name="public_token"),
     path("t/<str:token>/rate/", public_views.public_rate, name="public_rate"),
-    path("rectifications/", views.rectifications, name="rectifications"),
+    path("rectifications/", feedback_views.rectifications, name="rectifications"),
     path("api/v1/cases/<str:number>", public_views.api_case, name="api_case"),
 ]

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import workflow
 from cases.models import Case, CaseStep, Matter, MediationOutcome, Rating, Rectification
+from cases.models.feedback import counts_against_desk
 from departments.models import Department
 from villages.models import Consultation, Village
 from villages.selectors import attendance_by_village
@@ -229,7 +230,9 @@ def monthly_report(*, town, month: Month, now: dt.datetime | None = None) -> dic
     steps = CaseStep.objects.filter(_due_in(start, end), case__town=town)
     overdue = steps.filter(_overdue_steps(now)).count()
     ratings = _rating_figures(Rating.objects.filter(town=town, rated_at__gte=start, rated_at__lt=end))
-    rectifications = Rectification.objects.filter(rating__town=town, opened_at__gte=start, opened_at__lt=end).aggregate(
+    rectifications = Rectification.objects.filter(
+        counts_against_desk("rating__"), rating__town=town, opened_at__gte=start, opened_at__lt=end
+    ).aggregate(
         opened=Count("pk"),
         done=Count("pk", filter=Q(done_at__isnull=False)),
         late=Count("pk", filter=workflow.late_q(now, finished="done_at")),
@@ -332,7 +335,10 @@ def by_department(*, town, start, end, now) -> dict:
         overdue=Count("pk"),
     )
     bad = _grouped(
-        Rectification.objects.filter(rating__town=town, opened_at__gte=start, opened_at__lt=end),
+        # A rating whose appeal the town office upheld is not counted against the desk.
+        Rectification.objects.filter(
+            counts_against_desk("rating__"), rating__town=town, opened_at__gte=start, opened_at__lt=end
+        ),
         "department_id",
         bad_ratings=Count("pk"),
     )

@@ -64,8 +64,23 @@ class Rating(models.Model):
     def is_bad(self) -> bool:
         return self.level <= self.Level.DISSATISFIED
 
+    @property
+    def reason_labels(self) -> list[str]:
+        labels = dict(self.Reason.choices)
+        return [str(labels.get(value, value)) for value in self.reasons]
 
-CALLBACK_RESULTS = [("satisfied", _("Satisfied")), ("dissatisfied", _("Still dissatisfied"))]
+    @property
+    def is_counted(self) -> bool:
+        """Python twin of `counts_against_desk()`: not taken out of the desk's figures by an upheld appeal."""
+        try:
+            return self.appeal.decision != RatingAppeal.Decision.UPHELD
+        except RatingAppeal.DoesNotExist:
+            return True
+
+
+CALLBACK_SATISFIED = "satisfied"
+CALLBACK_DISSATISFIED = "dissatisfied"
+CALLBACK_RESULTS = [(CALLBACK_SATISFIED, _("Satisfied")), (CALLBACK_DISSATISFIED, _("Still dissatisfied"))]
 
 
 class Rectification(models.Model):
@@ -124,6 +139,16 @@ class Rectification(models.Model):
 
         return is_late(finished_at=self.done_at, due_at=self.due_at)
 
+    @property
+    def awaits_second_call(self) -> bool:
+        """Answered, but the villager was still dissatisfied at the 回访: open until the second call."""
+        return self.done_at is None and self.callback_result == CALLBACK_DISSATISFIED
+
+    @property
+    def is_owed(self) -> bool:
+        """Still to be done by its desk: not done, and not excused by an upheld appeal."""
+        return self.done_at is None and self.rating.is_counted
+
 
 class RatingAppeal(models.Model):
     """申诉: the rated desk says a rating was unfair; the town office decides. An upheld appeal takes the rating out
@@ -165,3 +190,10 @@ class RatingAppeal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rating} {self.get_decision_display()}"
+
+
+def counts_against_desk(to_rating: str = "") -> Q:
+    """The one rule of 申诉 in the figures: a rating (and the rectification it opened) counts against the desk unless
+    an appeal against it was upheld. `to_rating` is the path from the queried model to the rating: "" for Rating,
+    "rating__" for Rectification. Its Python twin is `Rating.is_counted`."""
+    return ~Q(**{f"{to_rating}appeal__decision": RatingAppeal.Decision.UPHELD})

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from cases import privacy, services
 from cases.models import HistoryDigest, Matter
+from cases.services import ratings
 from departments.models import DepartmentMember
 from jinjie.management.commands.seed_demo import group_permissions
 from tests.factories import (
@@ -161,6 +162,11 @@ def _build_town(*, code: str, name: str, key: str, phone: str, county_department
         place="大厅",
     )
     privacy.identity_reveal(actor=supervisor, case_id=case.pk, reason="监督检查")
+    # 好差评: a case decided at the village, rated 差评 by QR; the village desk appeals the rating.
+    rated = open_case(actor=cadre, matter=matter, village=village, hamlet=hamlet, phone=f"{phone}998")
+    services.case_reject(actor=cadre, case_id=rated.pk, reason="不属于本村村民")
+    rating = services.rating_submit(case_id=rated.pk, level=1, reasons=["result"], channel="qr")
+    ratings.appeal_file(actor=cadre, rectification_id=rating.rectification.pk, reason="已按政策解释")
     MarketScheduleFactory(town=town)
     day = MarketDayFactory(town=town)
     DutyShiftFactory(market_day=day, village=village, cadre=cadre)
@@ -177,7 +183,7 @@ def _build_town(*, code: str, name: str, key: str, phone: str, county_department
         AccessLog.objects.create(username=user.username, ip_address=address, **login)
         AccessFailureLog.objects.create(username=user.username, ip_address=address, locked_out=True, **login)
     # Text that only this town's rows carry: none of it may appear on another town's admin pages.
-    markers = [name, key, phone, code, case.number]
+    markers = [name, key, phone, code, case.number, rated.number]
     return TownWorld(town, office, supervisor, cadre, clerk, villager, markers)
 
 

@@ -12,7 +12,8 @@ from django.utils.translation import gettext
 
 from cases import services
 from cases.models import Case, Holiday, Matter, Rating, Rectification
-from stats.queries import Month, monthly_report
+from cases.services import ratings
+from stats.queries import Month, by_department, monthly_report
 from tests.factories import (
     DepartmentFactory,
     DepartmentMemberFactory,
@@ -78,8 +79,10 @@ def _messages(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
-def _rate_by_qr(client, case, level, comment=""):
-    return client.post(reverse("cases:public_rate", args=[case.token]), {"level": level, "comment": comment})
+def _rate_by_qr(client, case, level, comment="", reasons=("slow",)):
+    return client.post(
+        reverse("cases:public_rate", args=[case.token]), {"level": level, "comment": comment, "reasons": reasons}
+    )
 
 
 # --- through the receipt's QR link -------------------------------------------------------------------------------
@@ -217,7 +220,7 @@ def test_bad_rating_after_a_county_appointment_goes_to_the_desk_that_booked_it(
     clock(mar(12, 10))
     services.appointment_done(actor=county_officer, appointment_id=appointment.pk, outcome="已现场办理")
 
-    services.rating_submit(case_id=case.pk, level=Rating.Level.DISSATISFIED, channel="qr")
+    services.rating_submit(case_id=case.pk, level=Rating.Level.DISSATISFIED, reasons=["slow"], channel="qr")
 
     assert Rectification.objects.get(rating__case=case).department == other_department
 
@@ -225,16 +228,26 @@ def test_bad_rating_after_a_county_appointment_goes_to_the_desk_that_booked_it(
 def test_bad_rating_of_a_case_rejected_at_the_village_is_answered_by_the_village(
     rejected_at_village, village, cadre, clerk
 ):
-    services.rating_submit(case_id=rejected_at_village.pk, level=Rating.Level.VERY_DISSATISFIED, channel="qr")
+    services.rating_submit(
+        case_id=rejected_at_village.pk, level=Rating.Level.VERY_DISSATISFIED, reasons=["slow"], channel="qr"
+    )
     rectification = Rectification.objects.get(rating__case=rejected_at_village)
     assert (rectification.department, rectification.village) == (None, village)
 
     with refused("not_allowed"):
         services.rectification_answer(
-            actor=clerk, rectification_id=rectification.pk, action_taken="a", callback_note="b"
+            actor=clerk,
+            rectification_id=rectification.pk,
+            action_taken="a",
+            callback_note="b",
+            callback_result="satisfied",
         )
     services.rectification_answer(
-        actor=cadre, rectification_id=rectification.pk, action_taken="重新解释政策", callback_note="群众表示理解"
+        actor=cadre,
+        rectification_id=rectification.pk,
+        action_taken="重新解释政策",
+        callback_note="群众表示理解",
+        callback_result="satisfied",
     )
 
     assert Rectification.objects.get(pk=rectification.pk).done_by == cadre
@@ -244,7 +257,9 @@ def test_bad_rating_of_a_case_rejected_at_the_village_is_answered_by_the_village
 
 
 def _rate_at_desk(client, case, level=4):
-    return client.post(reverse("cases:desk_rate", args=[case.number]), {"level": level, "comment": "当面评价"})
+    return client.post(
+        reverse("cases:desk_rate", args=[case.number]), {"level": level, "comment": "当面评价", "reasons": ["trips"]}
+    )
 
 
 @pytest.mark.parametrize("who", ["cadre", "clerk", "other_clerk"])
@@ -335,7 +350,9 @@ def test_clerk_of_a_desk_the_case_never_reached_may_not_record_the_rating(reject
 @pytest.fixture
 def rectification(finished):
     """A bad rating of the finished case: 党政办 (other_department, other_clerk) must answer by 1 April."""
-    services.rating_submit(case_id=finished.pk, level=Rating.Level.DISSATISFIED, channel="qr", comment="态度不好")
+    services.rating_submit(
+        case_id=finished.pk, level=Rating.Level.DISSATISFIED, reasons=["slow"], channel="qr", comment="态度不好"
+    )
     return Rectification.objects.get(rating__case=finished)
 
 
@@ -347,6 +364,7 @@ def test_clerk_of_the_responsible_department_answers_the_rectification(rectifica
         rectification_id=rectification.pk,
         action_taken="  已对窗口人员批评教育  ",
         callback_note="  电话回访，群众表示满意  ",
+        callback_result="satisfied",
     )
 
     done = Rectification.objects.get(pk=rectification.pk)
@@ -355,14 +373,16 @@ def test_clerk_of_the_responsible_department_answers_the_rectification(rectifica
     assert done.is_late is False
 
 
-@pytest.mark.parametrize("who", ["clerk", "cadre", "town_office", "supervisor", "county_officer", "no_role_user"])
-def test_anyone_but_a_clerk_of_the_responsible_department_is_refused(request, rectification, who):
+@pytest.mark.parametrize("who", ["clerk", "cadre", "supervisor", "county_officer", "no_role_user"])
+def test_anyone_but_the_responsible_department_or_the_town_office_is_refused(request, rectification, who):
+    """(The town office may answer it itself: tests/cases/test_feedback_51.py.)"""
     with refused("not_allowed"):
         services.rectification_answer(
             actor=request.getfixturevalue(who),
             rectification_id=rectification.pk,
             action_taken="已整改",
             callback_note="已回访",
+            callback_result="satisfied",
         )
 
     assert Rectification.objects.get(pk=rectification.pk).done_at is None
@@ -380,6 +400,7 @@ def test_rectification_needs_what_was_done_and_the_follow_up_call(
             rectification_id=rectification.pk,
             action_taken=action_taken,
             callback_note=callback_note,
+            callback_result="satisfied",
         )
 
     row = Rectification.objects.get(pk=rectification.pk)
@@ -388,12 +409,20 @@ def test_rectification_needs_what_was_done_and_the_follow_up_call(
 
 def test_rectification_is_answered_once(rectification, other_clerk):
     services.rectification_answer(
-        actor=other_clerk, rectification_id=rectification.pk, action_taken="第一次", callback_note="已回访"
+        actor=other_clerk,
+        rectification_id=rectification.pk,
+        action_taken="第一次",
+        callback_note="已回访",
+        callback_result="satisfied",
     )
 
     with refused("stale"):
         services.rectification_answer(
-            actor=other_clerk, rectification_id=rectification.pk, action_taken="第二次", callback_note="再回访"
+            actor=other_clerk,
+            rectification_id=rectification.pk,
+            action_taken="第二次",
+            callback_note="再回访",
+            callback_result="satisfied",
         )
 
     assert Rectification.objects.get(pk=rectification.pk).action_taken == "第一次"
@@ -405,7 +434,11 @@ def test_rectification_is_answered_once(rectification, other_clerk):
 def _answer_at(rectification, clerk, clock, moment):
     clock(moment)
     services.rectification_answer(
-        actor=clerk, rectification_id=rectification.pk, action_taken="已整改", callback_note="已回访"
+        actor=clerk,
+        rectification_id=rectification.pk,
+        action_taken="已整改",
+        callback_note="已回访",
+        callback_result="satisfied",
     )
     return Rectification.objects.get(pk=rectification.pk)
 
@@ -448,6 +481,51 @@ def test_monthly_report_counts_open_past_due_and_done_late_rectifications(rectif
     assert (done_late["rectifications_done"], done_late["rectifications_late"]) == (1, 1)
 
 
+# --- an upheld appeal (申诉) is not counted against the desk -------------------------------------------------------
+
+
+def _desks_bad_ratings(town, department) -> int:
+    rows = by_department(town=town, start=mar(1), end=local(2026, 4, 1), now=RATED)["rows"]
+    return next(row["bad_ratings"] for row in rows if row["pk"] == department.pk)
+
+
+def _appeal(rectification, desk_clerk):
+    ratings.appeal_file(actor=desk_clerk, rectification_id=rectification.pk, reason="群众要求办理不符合条件")
+
+
+def test_upheld_appeal_takes_the_rating_out_of_the_desks_bad_ratings(
+    rectification, other_clerk, town_office, town, other_department
+):
+    _appeal(rectification, other_clerk)
+    assert _desks_bad_ratings(town, other_department) == 1  # filed, not decided: still counted
+
+    ratings.appeal_decide(actor=town_office, rectification_id=rectification.pk, decision="upheld", note="差评不实")
+
+    assert _desks_bad_ratings(town, other_department) == 0
+
+
+def test_dismissed_appeal_leaves_the_rating_in_the_desks_bad_ratings(
+    rectification, other_clerk, town_office, town, other_department
+):
+    _appeal(rectification, other_clerk)
+    ratings.appeal_decide(actor=town_office, rectification_id=rectification.pk, decision="dismissed", note="属实")
+
+    assert _desks_bad_ratings(town, other_department) == 1
+
+
+def test_month_keeps_the_villagers_ratings_as_given_but_no_late_rectification_for_an_upheld_appeal(
+    rectification, other_clerk, town_office, town, clock
+):
+    _appeal(rectification, other_clerk)
+    after_due = DUE + dt.timedelta(days=1)
+    before = monthly_report(town=town, month=Month(2026, 3), now=after_due)["figures"]
+    ratings.appeal_decide(actor=town_office, rectification_id=rectification.pk, decision="upheld", note="差评不实")
+    after = monthly_report(town=town, month=Month(2026, 3), now=after_due)["figures"]
+
+    assert (before["bad_ratings"], before["satisfaction_rate"], before["rectifications_late"]) == (1, 0.0, 1)
+    assert (after["bad_ratings"], after["satisfaction_rate"], after["rectifications_late"]) == (1, 0.0, 0)
+
+
 # --- the /rectifications/ page -----------------------------------------------------------------------------------
 
 
@@ -456,7 +534,7 @@ def two_rectifications(rectification, clock, cadre, clerk, village, desk_matter,
     """Besides 党政办's, one for 民政办 (a desk-only case that clerk completed)."""
     case = open_case(actor=clerk, matter=desk_matter, village=village, intake_department=department)
     complete(case, clerk)
-    services.rating_submit(case_id=case.pk, level=Rating.Level.VERY_DISSATISFIED, channel="qr")
+    services.rating_submit(case_id=case.pk, level=Rating.Level.VERY_DISSATISFIED, reasons=["slow"], channel="qr")
     return rectification, Rectification.objects.get(rating__case=case)
 
 
@@ -498,7 +576,12 @@ def test_clerk_answers_through_the_page(client_for, two_rectifications, other_cl
 
     response = client_for(other_clerk).post(
         reverse("cases:rectifications"),
-        {"rectification": theirs.pk, "action_taken": "已整改", "callback_note": "已回访"},
+        {
+            "rectification": theirs.pk,
+            "action_taken": "已整改",
+            "callback_note": "已回访",
+            "callback_result": "satisfied",
+        },
     )
 
     assert response.status_code == 302
@@ -513,21 +596,25 @@ def test_clerk_cannot_answer_another_departments_rectification_through_the_page(
 
     response = client_for(other_clerk).post(
         reverse("cases:rectifications"),
-        {"rectification": ours.pk, "action_taken": "已整改", "callback_note": "已回访"},
+        {"rectification": ours.pk, "action_taken": "已整改", "callback_note": "已回访", "callback_result": "satisfied"},
     )
 
     assert response.status_code == 404
     assert Rectification.objects.get(pk=ours.pk).done_at is None
 
 
-def test_page_answer_without_the_follow_up_call_saves_nothing(client_for, two_rectifications, other_clerk):
+def test_page_answer_without_the_follow_up_call_saves_nothing_and_keeps_what_was_typed(
+    client_for, two_rectifications, other_clerk
+):
     theirs, _ours = two_rectifications
 
     response = client_for(other_clerk).post(
-        reverse("cases:rectifications"), {"rectification": theirs.pk, "action_taken": "已整改", "callback_note": ""}
+        reverse("cases:rectifications"),
+        {"rectification": theirs.pk, "action_taken": "已对窗口人员批评教育", "callback_note": ""},
     )
 
-    assert response.status_code == 302
+    assert response.status_code == 200
+    assert ">已对窗口人员批评教育</textarea>" in response.content.decode()
     assert Rectification.objects.get(pk=theirs.pk).done_at is None
 
 
@@ -548,14 +635,18 @@ def test_bad_rating_after_a_county_step_booked_by_the_village_can_be_answered(
         actor=cadre, case_id=case.pk, date=dt.date(2026, 3, 12), time=dt.time(9, 30), place="镇政务服务大厅"
     )
     services.appointment_done(actor=county_officer, appointment_id=appointment.pk, outcome="已现场办理")
-    services.rating_submit(case_id=case.pk, level=Rating.Level.VERY_DISSATISFIED, channel="qr")
+    services.rating_submit(case_id=case.pk, level=Rating.Level.VERY_DISSATISFIED, reasons=["slow"], channel="qr")
     rectification = Rectification.objects.get(rating__case=case)
 
     answered = []
     for user in (cadre, county_officer):
         try:
             services.rectification_answer(
-                actor=user, rectification_id=rectification.pk, action_taken="已整改", callback_note="已回访"
+                actor=user,
+                rectification_id=rectification.pk,
+                action_taken="已整改",
+                callback_note="已回访",
+                callback_result="satisfied",
             )
         except services.CaseError:
             continue
