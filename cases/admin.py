@@ -277,4 +277,4 @@ class HistoryDigestAdmin(ReadOnlyAdmin):
 
 
 # The registers kept in modules of their own, by what they are about.
-from . import admin_feedback, admin_privacy  # noqa: E402, F401
+from . import admin_feedback, admin_papers, admin_privacy  # noqa: E402, F401

@@ -14,7 +14,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 from villages.models import Consultation, Hamlet
 
-from .models import Matter, MediationOutcome, Rating
+from .models import Matter, MediationOutcome
 
 # ASCII digits only: Python's \\d would also take full-width ０-９ and other scripts' digits.
 mobile = RegexValidator(r"^1[0-9]{10}$", _("Enter an 11-digit mobile number starting with 1."))
@@ -71,6 +71,13 @@ class IntakeForm(forms.Form):
         help_text=_("Names of all parties and how to reach them."),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    refusal_reason = forms.CharField(
+        label=_("Why it is not accepted (printed on the decision)"),
+        required=False,
+        max_length=1000,
+        help_text=_("e.g. the matter is not handled by this town: tell the villager where to apply."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     # One key per rendered form: a double click or a resubmitted page cannot open a second case.
     intake_key = forms.UUIDField(widget=forms.HiddenInput)
 
@@ -108,8 +115,9 @@ class IntakeChoiceForm(forms.Form):
     OPEN = "open"
     AWAITING = "awaiting"
     CONSULT = "consult"
+    REFUSE = "refuse"
     decision = forms.ChoiceField(
-        choices=[(OPEN, OPEN), (AWAITING, AWAITING), (CONSULT, CONSULT)], widget=forms.HiddenInput
+        choices=[(OPEN, OPEN), (AWAITING, AWAITING), (CONSULT, CONSULT), (REFUSE, REFUSE)], widget=forms.HiddenInput
     )
 
 
@@ -136,8 +144,35 @@ class CompleteForm(VersionedForm):
     )
 
 
+class IdListField(forms.Field):
+    """Ticked checkboxes of ids (the case's own checklist, checked again by the service)."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def to_python(self, value) -> list[int]:
+        if not value:
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        try:
+            return sorted({int(v) for v in values})
+        except (TypeError, ValueError):
+            message = _("The materials checklist does not match this matter; reload the page.")
+            raise forms.ValidationError(message) from None
+
+
 class MaterialsRequestForm(VersionedForm):
-    missing = forms.CharField(label=_("Missing materials"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    """一次性告知: the checklist's missing materials ticked, anything else written one per line."""
+
+    materials = IdListField(label=_("Missing from the checklist"), required=False)
+    missing = forms.CharField(
+        label=_("Anything else missing"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("materials") and not (data.get("missing") or "").strip():
+            raise forms.ValidationError(_("List the missing materials for the one-time notice."))
+        return data
 
 
 class MaterialsBroughtForm(VersionedForm):
@@ -146,6 +181,12 @@ class MaterialsBroughtForm(VersionedForm):
 
 class ReasonForm(VersionedForm):
     reason = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DecisionForm(ReasonForm):
+    """不予受理 / 不予办理: the reason, and the legal basis when it is not the matter's own."""
+
+    basis = forms.CharField(label=_("Legal basis"), required=False, max_length=1000)
 
 
 class BookForm(VersionedForm):
@@ -203,17 +244,15 @@ class TrackForm(forms.Form):
         return digits
 
 
-class RatingForm(forms.Form):
-    level = forms.TypedChoiceField(
-        label=_("How satisfied are you?"), coerce=int, choices=Rating.Level.choices, widget=forms.RadioSelect
-    )
-    comment = forms.CharField(
-        label=_("Comment (optional)"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
-    )
+class PaperNumberForm(forms.Form):
+    """A paper's number as printed (进结受〔2026〕12号); the brackets may be typed as [], () or 【】."""
 
+    number = forms.CharField(label=_("Document number"), max_length=40)
 
-class RectificationForm(forms.Form):
-    action_taken = forms.CharField(label=_("What was done"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
-    callback_note = forms.CharField(
-        label=_("Follow-up call: what the villager said"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
-    )
+    def clean_number(self) -> str:
+        number = to_ascii(self.cleaned_data["number"]).replace(" ", "")
+        for wrong, right in (("[", "〔"), ("]", "〕"), ("【", "〔"), ("】", "〕"), ("(", "〔"), (")", "〕")):
+            number = number.replace(wrong, right)
+        if number and not number.endswith("号"):
+            number += "号"
+        return number

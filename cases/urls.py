@@ -1,12 +1,12 @@
 from django.urls import path
 
-from . import feedback_views, privacy_views, public_views, views
+from . import feedback_views, guide_views, paper_views, privacy_views, public_views, views
 
 app_name = "cases"
 
 urlpatterns = [
-    path("guide/", views.guide_list, name="guide"),
-    path("guide/<slug:code>/", views.guide_detail, name="guide_detail"),
+    path("guide/", guide_views.guide_list, name="guide"),
+    path("guide/<slug:code>/", guide_views.guide_detail, name="guide_detail"),
     path("desk/", views.desk, name="desk"),
     path("desk/intake/", views.desk_intake, name="desk_intake"),
     path("queue/", views.queue, name="queue"),
@@ -22,6 +22,8 @@ urlpatterns = [
     path("cases/<str:number>/identity/", privacy_views.identity_reveal, name="identity_reveal"),
     path("cases/<str:number>/<slug:action>/", views.case_action, name="action"),
     path("track/", public_views.track, name="track"),
+    path("verify/", paper_views.verify_number, name="verify"),
+    path("v/<str:token>/", paper_views.verify_paper, name="verify_paper"),
     path("t/<str:token>/", public_views.public_case, name="public_token"),
     path("t/<str:token>/rate/", public_views.public_rate, name="public_rate"),
     path("rectifications/", feedback_views.rectifications, name="rectifications"),

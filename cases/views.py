@@ -16,35 +16,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from departments.models import Department
 from villages.models import Village
 from villages.security import log_full_id, log_refusal
-from villages.selectors import shifts_of_cadre, town_list
+from villages.selectors import shifts_of_cadre
 from villages.services import VillageError, consultation_record
 
-from . import forms, privacy, selectors, services
+from . import feedback_forms, forms, privacy, selectors, services
 from .access import roles_for
-from .models import Appointment, Case, CaseStep, Matter, MediationOutcome, Rating
+from .models import Appointment, Case, MediationOutcome, Rating
 from .presenters import actions_for, may_record_rating, may_see_full_id
-
-# --- public catalogue --------------------------------------------------------------------------------------------
-
-
-@require_GET
-def guide_list(request):
-    town = town_list().first()
-    return render(
-        request,
-        "cases/guide_list.html",
-        {"town": town, "categories": selectors.guide_by_category(town=town) if town else []},
-    )
-
-
-@require_GET
-def guide_detail(request, code):
-    try:
-        matter = selectors.guide_matter(code=code)
-    except Matter.DoesNotExist:
-        raise Http404 from None
-    return render(request, "cases/guide_detail.html", {"matter": matter})
-
+from .services import papers
 
 # --- the village desk --------------------------------------------------------------------------------------------
 
@@ -118,6 +97,9 @@ def _intake(request, *, villages, village, department, template, back_url):
             messages.success(request, _("Recorded as a consultation; no case was opened."))
             return redirect(back_url)
         status = 200  # a form with its errors, unless the case opens below
+        refusing = choice == forms.IntakeChoiceForm.REFUSE
+        if form.is_valid() and refusing and not form.cleaned_data["refusal_reason"].strip():
+            form.add_error("refusal_reason", _("A reason is required to refuse to accept a case."))
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -137,6 +119,7 @@ def _intake(request, *, villages, village, department, template, back_url):
                     intake_department=department,
                     intake_key=data["intake_key"],
                     parties=data.get("parties", ""),
+                    refuse_reason=data["refusal_reason"] if refusing else "",
                 )
             except services.DuplicateIntake as duplicate:
                 messages.info(request, str(duplicate))
@@ -147,7 +130,12 @@ def _intake(request, *, villages, village, department, template, back_url):
                 if error.code == services.NotAllowed.code:
                     status = 403
             else:
+                if case.state == Case.State.REFUSED:
+                    messages.success(request, _("Not accepted; print the decision for the villager."))
+                    return redirect("cases:notice", number=case.number)
                 messages.success(request, _("Case %(number)s opened.") % {"number": case.number})
+                if case.state == Case.State.AWAITING:
+                    return redirect("cases:print", number=case.number, paper="missing")
                 return redirect("cases:receipt", number=case.number)
     else:
         form = forms.IntakeForm(matter=matter, village=village)
@@ -381,8 +369,9 @@ def _case_page(request, case: Case, *, status: int = 200, kept: dict | None = No
             "mediation_choices": [("", "—"), *MediationOutcome.choices],
             "rating": rating,
             "can_rate": rating is None and may_record_rating(request.user, case),
-            "rating_form": forms.RatingForm(),
+            "rating_form": feedback_forms.RatingForm(),
             "kept": kept,
+            "paper_links": papers.print_links(case),
         },
         status=status,
     )
@@ -398,13 +387,18 @@ ACTIONS = {
         actor=user, case_id=case.pk, step_id=d["step"], expected_version=d["version"], outcome=d["outcome"],
         mediation_outcome=d["mediation_outcome"])),
     "request_materials": (forms.MaterialsRequestForm, lambda user, case, d: services.case_request_materials(
-        actor=user, case_id=case.pk, step_id=d["step"], expected_version=d["version"], missing=d["missing"])),
+        actor=user, case_id=case.pk, step_id=d["step"], expected_version=d["version"], missing=d["missing"],
+        material_ids=d["materials"])),
     "materials_brought": (forms.MaterialsBroughtForm, lambda user, case, d: services.case_materials_brought(
         actor=user, case_id=case.pk, expected_version=d["version"], note=d["note"])),
     "return": (forms.ReasonForm, lambda user, case, d: services.step_return(
         actor=user, case_id=case.pk, step_id=d["step"], expected_version=d["version"], reason=d["reason"])),
-    "reject": (forms.ReasonForm, lambda user, case, d: services.case_reject(
-        actor=user, case_id=case.pk, step_id=d["step"], expected_version=d["version"], reason=d["reason"])),
+    "reject": (forms.DecisionForm, lambda user, case, d: services.case_reject(
+        actor=user, case_id=case.pk, step_id=d["step"], expected_version=d["version"], reason=d["reason"],
+        basis=d["basis"])),
+    "refuse": (forms.DecisionForm, lambda user, case, d: services.case_refuse(
+        actor=user, case_id=case.pk, step_id=d["step"], expected_version=d["version"], reason=d["reason"],
+        basis=d["basis"])),
     "withdraw": (forms.ReasonForm, lambda user, case, d: services.case_withdraw(
         actor=user, case_id=case.pk, expected_version=d["version"], reason=d["reason"])),
     "skip": (forms.ReasonForm, lambda user, case, d: services.step_skip(
@@ -423,7 +417,8 @@ ACTION_DONE = {
     "request_materials": _("The villager is asked for the missing materials; the clock has stopped."),
     "materials_brought": _("Materials brought; the clock runs again."),
     "return": _("Returned to the previous step."),
-    "reject": _("The case is rejected; print the notice for the villager."),
+    "reject": _("Decided not to grant; print the decision for the villager."),
+    "refuse": _("Not accepted; print the decision for the villager."),
     "withdraw": _("The case is withdrawn."),
     "skip": _("Step skipped."),
     "book": _("County appointment booked."),
@@ -434,7 +429,7 @@ ACTION_DONE = {
 # How a refused action is answered (cases.errors): not this user's to do, the case is not (or no longer) where the
 # page showed it, or something typed is missing. The page comes back with the case as it is now and the user's text.
 REFUSAL_STATUS = {"not_allowed": 403, "wrong_state": 409, "stale": 409, "invalid_input": 200}
-KEPT_FIELDS = ("note", "outcome", "mediation_outcome", "missing", "reason", "date", "time", "place")
+KEPT_FIELDS = ("note", "outcome", "mediation_outcome", "missing", "reason", "basis", "date", "time", "place")
 
 
 @login_required
@@ -445,7 +440,12 @@ def case_action(request, number, action):
     case = get_object_or_404(selectors.visible_cases(user=request.user), number=number)
     form_class, call = ACTIONS[action]
     form = form_class(request.POST)
-    kept = {"action": action, "values": {f: request.POST.get(f, "") for f in KEPT_FIELDS}, "error": ""}
+    kept = {
+        "action": action,
+        "values": {f: request.POST.get(f, "") for f in KEPT_FIELDS},
+        "materials": request.POST.getlist("materials"),
+        "error": "",
+    }
     if not form.is_valid():
         kept["error"] = _errors(form)
         messages.error(request, _("Nothing was done: %(errors)s") % {"errors": kept["error"]})
@@ -460,8 +460,10 @@ def case_action(request, number, action):
         status = REFUSAL_STATUS.get(error.code, 409)
         return _case_page(request, _visible_case(request, number), status=status, kept=kept)
     messages.success(request, str(ACTION_DONE[action]))
-    if action == "reject":
+    if action in ("reject", "refuse"):
         return redirect("cases:notice", number=case.number)
+    if action == "request_materials":
+        return redirect("cases:print", number=case.number, paper="missing")
     nxt = request.POST.get("next")
     if nxt in ("queue", "desk"):
         return redirect(f"cases:{nxt}")
@@ -477,103 +479,36 @@ def _qr_svg(url: str) -> str:
 
 PAPERS_WITH_ID = {"certificate", "referral"}
 
-PRINTS = {
-    "receipt": "cases/print_receipt.html",
-    "certificate": "cases/print_certificate.html",
-    "notice": "cases/print_notice.html",
-    "missing": "cases/print_missing.html",
-    "referral": "cases/print_referral.html",
-}
-
 
 @login_required
 @require_GET
 def case_print(request, number, paper):
-    if paper not in PRINTS:
+    """A printed paper of the case: its register row (number, issuer, date, QR to verify it) and its body."""
+    if paper not in papers.PRINT_KINDS:
         raise Http404
     case = _visible_case(request, number)
-    if paper == "notice" and case.state != Case.State.REJECTED:
+    found = papers.for_print(case, paper, actor=request.user)
+    if found is None:
         raise Http404
     show_full_id = may_see_full_id(request.user, case)
+    verify_url = request.build_absolute_uri(found.get_verify_url())
     context = {
         "case": case,
-        "now": timezone.now(),
+        "paper": found,
+        "verify_qr": _qr_svg(verify_url),
+        "verify_url": verify_url,
         "show_full_id": show_full_id,
         "id_number": case.applicant_id_number if show_full_id else case.masked_id_number,
+        "stub": request.GET.get("stub") == "1",
     }
     if show_full_id and paper in PAPERS_WITH_ID:
         log_full_id(request, case=case.number, where=f"print_{paper}")
     if paper == "receipt":
+        # The villager's one code: the case's own page, which also says the receipt is genuine.
         track_url = request.build_absolute_uri(reverse("cases:public_token", kwargs={"token": case.token}))
-        context.update({"qr": _qr_svg(track_url), "track_url": track_url})
-    if paper == "missing":
-        context["missing_note"] = next(
-            (e.note for e in reversed(case.events.all()) if e.action == "materials_requested"), ""
-        )
+        context.update({"track_qr": _qr_svg(track_url), "track_url": track_url})
+    if found.step_id is not None:
+        context["step"] = next((s for s in case.steps.all() if s.pk == found.step_id), None)
     if paper == "certificate":
-        context["village_step"] = next((s for s in case.steps.all() if s.kind == CaseStep.Kind.VILLAGE), None)
-        if context["village_step"] is None:
-            raise Http404
-    if paper == "referral":
-        context["county_step"] = next((s for s in case.steps.all() if s.kind == CaseStep.Kind.COUNTY), None)
-        if context["county_step"] is None:
-            raise Http404
-    return render(request, PRINTS[paper], context)
-
-
-# --- 好差评 and 整改 (the villager's own pages are in public_views.py) ----------------------------------------------
-
-
-@login_required
-@require_POST
-def desk_rate(request, number):
-    case = get_object_or_404(selectors.visible_cases(user=request.user), number=number)
-    form = forms.RatingForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Please choose one of the five ratings."))
-        return redirect(case)
-    try:
-        services.rating_submit(
-            case_id=case.pk,
-            level=form.cleaned_data["level"],
-            comment=form.cleaned_data["comment"],
-            channel=Rating.Channel.DESK,
-            actor=request.user,
-        )
-    except services.CaseError as error:
-        log_refusal(request, kind="service", detail=getattr(error, "code", type(error).__name__), case=case.number)
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("The villager's rating was recorded."))
-    return redirect(case)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def rectifications(request):
-    roles = roles_for(request.user)
-    if not (roles.is_clerk or roles.is_cadre or roles.town_ids):
-        raise PermissionDenied
-    items = list(selectors.rectifications_for(user=request.user)[:200])
-    if request.method == "POST":
-        form = forms.RectificationForm(request.POST)
-        target = next((r for r in items if str(r.pk) == request.POST.get("rectification")), None)
-        if target is None:
-            raise Http404
-        if not form.is_valid():
-            messages.error(request, _("Nothing was saved: %(errors)s") % {"errors": _errors(form)})
-        else:
-            try:
-                services.rectification_answer(
-                    actor=request.user,
-                    rectification_id=target.pk,
-                    action_taken=form.cleaned_data["action_taken"],
-                    callback_note=form.cleaned_data["callback_note"],
-                )
-            except services.CaseError as error:
-                log_refusal(request, kind="service", detail=getattr(error, "code", type(error).__name__), case="")
-                messages.error(request, str(error))
-            else:
-                messages.success(request, _("Rectification recorded."))
-        return redirect("cases:rectifications")
-    return render(request, "cases/rectifications.html", {"items": items, "now": timezone.now()})
+        context["village_step"] = context.get("step")
+    return render(request, f"cases/paper_{found.kind}.html", context)

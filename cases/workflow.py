@@ -76,6 +76,10 @@ NEXT_STEP_FROM = (StepState.PENDING, StepState.RETURNED)
 
 # --- moves --------------------------------------------------------------------------------------------------------
 
+# How the county step works (Matter.CountyMode): the county comes to the hall (县级约办), the villager takes the
+# approved form to the county (转县办理), or the town sends the file up itself (镇里报送).
+APPOINTMENT, REFERRAL, SUBMISSION = "appointment", "referral", "submission"
+
 SAME = "="  # the case stays in the state it is in
 RESUMED = "<"  # back to the state it was in before it awaited materials
 
@@ -107,6 +111,9 @@ class Move(StrEnum):
     FINISH = "finish"
     RATE = "rate"
     RECTIFY = "rectify"
+    APPEAL = "appeal"
+    DECIDE_APPEAL = "decide_appeal"
+    REASSIGN = "reassign"
 
 
 @dataclass(frozen=True)
@@ -115,7 +122,7 @@ class Rule:
     sources: tuple[str, ...]  # the case states it may be done in
     target: str  # the case state it leads to, SAME or RESUMED
     kinds: frozenset[str] = frozenset()  # the kinds of active step it applies to; empty: no step of its own
-    county_mode: str = ""  # a county step in this mode only
+    county_modes: tuple[str, ...] = ()  # a county step in these modes only
     step_to: str = ""  # what the active step becomes; "" unchanged
     accepted: bool | None = None  # only before 受理 (False), only after (True), either (None)
 
@@ -125,7 +132,7 @@ MOVES: dict[Move, Rule] = {
     Move.OPEN: Rule("received", ("",), S.RECEIVED),
     Move.FIRST_STEP: Rule("step_started", (S.RECEIVED,), SAME),
     Move.NEXT_STEP: Rule("step_started", RUNNING_STATES, S.IN_PROGRESS),
-    Move.REFER: Rule("referred", RUNNING_STATES, SAME, frozenset({StepKind.COUNTY}), "referral"),
+    Move.REFER: Rule("referred", RUNNING_STATES, SAME, frozenset({StepKind.COUNTY}), (REFERRAL, SUBMISSION)),
     Move.STAMP: Rule("stamped", RUNNING_STATES, SAME, frozenset({StepKind.VILLAGE}), step_to=StepState.DONE),
     Move.ACCEPT: Rule("accepted", RUNNING_STATES, S.IN_PROGRESS, frozenset({StepKind.DEPARTMENT})),
     Move.COMPLETE: Rule("step_done", RUNNING_STATES, SAME, frozenset({StepKind.DEPARTMENT}), step_to=StepState.DONE),
@@ -133,14 +140,16 @@ MOVES: dict[Move, Rule] = {
     Move.MATERIALS_BROUGHT: Rule("materials_brought", (S.AWAITING,), RESUMED, ALL_KINDS),
     Move.RETURN: Rule("returned", RUNNING_STATES, SAME, frozenset({StepKind.DEPARTMENT}), step_to=StepState.RETURNED),
     Move.SKIP: Rule("skipped", RUNNING_STATES, SAME, ALL_KINDS, step_to=StepState.SKIPPED),
-    Move.BOOK: Rule("booked", RUNNING_STATES, S.IN_PROGRESS, frozenset({StepKind.COUNTY}), "appointment"),
-    Move.CONFIRM: Rule("confirmed", OPEN_STATES, SAME, frozenset({StepKind.COUNTY}), "appointment"),
+    Move.BOOK: Rule("booked", RUNNING_STATES, S.IN_PROGRESS, frozenset({StepKind.COUNTY}), (APPOINTMENT,)),
+    Move.CONFIRM: Rule("confirmed", OPEN_STATES, SAME, frozenset({StepKind.COUNTY}), (APPOINTMENT,)),
     Move.APPOINTMENT_DONE: Rule(
-        "county_done", RUNNING_STATES, SAME, frozenset({StepKind.COUNTY}), "appointment", StepState.DONE
+        "county_done", RUNNING_STATES, SAME, frozenset({StepKind.COUNTY}), (APPOINTMENT,), StepState.DONE
     ),
-    Move.NO_SHOW: Rule("no_show", OPEN_STATES, SAME, frozenset({StepKind.COUNTY}), "appointment"),
+    Move.NO_SHOW: Rule("no_show", OPEN_STATES, SAME, frozenset({StepKind.COUNTY}), (APPOINTMENT,)),
+    # 转县办理 (the villager takes the approved form) and 镇里报送 (the town sends the file up): the desk records
+    # what the county decided.
     Move.COUNTY_OUTCOME: Rule(
-        "county_done", RUNNING_STATES, SAME, frozenset({StepKind.COUNTY}), "referral", StepState.DONE
+        "county_done", RUNNING_STATES, SAME, frozenset({StepKind.COUNTY}), (REFERRAL, SUBMISSION), StepState.DONE
     ),
     Move.FINISH: Rule("completed", RUNNING_STATES, S.COMPLETED),
     # 不予受理 (before 受理: not in scope, or the one-time notice not answered) and 不予办理 (a decision after 受理)
@@ -159,6 +168,10 @@ MOVES: dict[Move, Rule] = {
     Move.WITHDRAW: Rule("withdrawn", OPEN_STATES, S.WITHDRAWN, ALL_KINDS, step_to=StepState.SKIPPED),
     Move.RATE: Rule("rated", FINISHED_STATES, SAME),
     Move.RECTIFY: Rule("rectified", FINISHED_STATES, SAME),
+    # 申诉 against a rating, the town office's decision on it, and a rectification handed to another desk.
+    Move.APPEAL: Rule("appealed", FINISHED_STATES, SAME),
+    Move.DECIDE_APPEAL: Rule("appeal_decided", FINISHED_STATES, SAME),
+    Move.REASSIGN: Rule("reassigned", FINISHED_STATES, SAME),
 }
 del S
 
@@ -202,7 +215,7 @@ def applies_to(step, move: Move) -> bool:
         return True
     if step is None or step.kind not in rule.kinds:
         return False
-    return not rule.county_mode or step.kind != StepKind.COUNTY or step.county_mode == rule.county_mode
+    return not rule.county_modes or step.kind != StepKind.COUNTY or step.county_mode in rule.county_modes
 
 
 def enter(state: str, move: Move, *, paused_from: str = "", accepted: bool | None = None) -> str:
@@ -252,9 +265,9 @@ def step_refusal(step, move: Move, *, moved_on: bool) -> WrongState:
         return refusal(_("This case is still at the village desk."))
     if step.kind == StepKind.DEPARTMENT:
         return refusal(_("This case is at a town desk, not at the village or the county step."))
-    if step.kind in rule.kinds and rule.county_mode == "appointment":
-        return WrongState(_("This county step is a referral, not an appointment."))
-    if step.kind in rule.kinds and rule.county_mode == "referral":
+    if step.kind in rule.kinds and rule.county_modes == (APPOINTMENT,):
+        return WrongState(_("This county step is not an appointment at the hall."))
+    if step.kind in rule.kinds and APPOINTMENT not in rule.county_modes:
         return WrongState(_("This county step is an appointment: the county officer records it."))
     return refusal(_("This case is at the county step."))
 

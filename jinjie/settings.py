@@ -159,6 +159,7 @@ LOGIN_REDIRECT_URL = "landing"
 LOGOUT_REDIRECT_URL = "home"
 
 LANGUAGE_CODE = "zh-hans"
+FORMAT_MODULE_PATH = ["jinjie.formats"]  # 12月2日, not 12月02日 (jinjie/formats/zh_Hans/formats.py)
 LANGUAGES = [("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")

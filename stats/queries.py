@@ -152,7 +152,8 @@ DEFINITIONS = {
     "rectifications_done": _("Rectifications opened by the month's bad ratings that are done."),
     "rectifications_late": _("Rectifications opened by the month's bad ratings done late or still open past due "
                              "(15 working days)."),
-    "rejected": _("Cases rejected in the month."),
+    "rejected": _("Cases decided not to grant (不予办理, after acceptance) in the month."),
+    "refused": _("Applications not accepted (不予受理, before acceptance) in the month."),
 }  # fmt: skip
 
 LABELS = {
@@ -172,7 +173,8 @@ LABELS = {
     "bad_ratings": _("Bad ratings"),
     "rectifications_done": _("Rectifications done"),
     "rectifications_late": _("Rectifications late"),
-    "rejected": _("Rejected"),
+    "rejected": _("Not granted"),
+    "refused": _("Not accepted"),
 }
 
 
@@ -189,6 +191,7 @@ def _case_figures(town, start, end) -> dict:
             completed=Count("pk", filter=Q(state=Case.State.COMPLETED)),
             same_day=Count("pk", filter=Q(state=Case.State.COMPLETED, received_day=F("closed_day"))),
             rejected=Count("pk", filter=Q(state=Case.State.REJECTED)),
+            refused=Count("pk", filter=Q(state=Case.State.REFUSED)),
             disputes=Count("pk", filter=Q(matter__category=Matter.Category.DISPUTE) & ~Q(mediation_outcome="")),
             disputes_success=Count(
                 "pk", filter=Q(matter__category=Matter.Category.DISPUTE, mediation_outcome=MediationOutcome.SUCCESS)
@@ -255,6 +258,7 @@ def monthly_report(*, town, month: Month, now: dt.datetime | None = None) -> dic
         "rectifications_done": rectifications["done"],
         "rectifications_late": rectifications["late"],
         "rejected": cases["rejected"],
+        "refused": cases["refused"],
     }
     return {
         "town": {"code": town.code, "name": town.name},
@@ -368,10 +372,11 @@ def by_matter(*, town, start, end) -> dict:
         "matter_id",
         completed=Count("pk", filter=Q(state=Case.State.COMPLETED)),
         rejected=Count("pk", filter=Q(state=Case.State.REJECTED)),
+        refused=Count("pk", filter=Q(state=Case.State.REFUSED)),
     )
     active = set(received) | set(closed)
     matters = [
-        {**m, "received": 0, "completed": 0, "rejected": 0}
+        {**m, "received": 0, "completed": 0, "rejected": 0, "refused": 0}
         for m in Matter.objects.filter(pk__in=active).order_by("category", "display_order", "code").values("pk", "name")
     ]
     return {
@@ -379,7 +384,8 @@ def by_matter(*, town, start, end) -> dict:
             ("name", str(_("Matter"))),
             ("received", str(_("Applications accepted"))),
             ("completed", str(_("Completed"))),
-            ("rejected", str(_("Rejected"))),
+            ("rejected", str(_("Not granted"))),
+            ("refused", str(_("Not accepted"))),
         ],
         "rows": _merge(matters, received, closed),
     }

@@ -191,14 +191,15 @@ def activate(case: Case, step: CaseStep, at: dt.datetime, actor) -> None:
     )
     case.current_step = step
     if workflow.applies_to(step, Move.REFER):
-        transition(
-            case,
-            Move.REFER,
-            actor=actor,
-            at=at,
-            step=step,
-            note=_("Approved form to be taken to %(department)s.") % {"department": step.department.name},  # type: ignore[union-attr]
-        )
+        from . import papers
+
+        county = step.department.name  # type: ignore[union-attr]
+        if step.county_mode == workflow.SUBMISSION:
+            note = _("The town sends the file up to %(department)s.") % {"department": county}
+        else:
+            note = _("Approved form to be taken to %(department)s.") % {"department": county}
+        transition(case, Move.REFER, actor=actor, at=at, step=step, note=note)
+        papers.county_paper(case, step, actor=actor, at=at)
 
 
 def advance(case: Case, done_step: CaseStep, at: dt.datetime, actor) -> None:

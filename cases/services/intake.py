@@ -15,7 +15,7 @@ from .. import access, workflow
 from ..errors import DuplicateIntake, InvalidInput, NotAllowed, WrongState
 from ..models import Case, CaseCounter, CaseStep, Material, Matter
 from ..workflow import Move
-from . import _core
+from . import _core, closing, papers
 
 
 @dataclass(frozen=True)
@@ -38,9 +38,14 @@ def case_intake(
     intake_department: Department | None = None,
     intake_key: uuid.UUID | None = None,
     parties: str = "",
+    refuse_reason: str = "",
 ) -> Case:
     """Open a case. A cadre takes in for their own village; a clerk, at their desk, only a matter that needs no
-    village certificate. A required material missing means: open it as awaiting materials, or don't open it."""
+    village certificate. A required material missing means: open it as awaiting materials, or don't open it.
+
+    `refuse_reason`: 不予受理 on the spot (not in scope, not for this town): the application is registered and
+    closed as not accepted in one go, with its decision paper."""
+    refuse_reason = refuse_reason.strip()
     if intake_department is None:
         if not access.is_cadre_of(actor, village.pk):
             raise NotAllowed(_("You can only take in cases for your own village."))
@@ -77,6 +82,8 @@ def case_intake(
         for m in materials
     ]
     missing = [m["name"] for m in snapshot if m["required"] and not m["received"]]
+    if refuse_reason:
+        missing, open_awaiting = [], False  # what was brought does not matter: it is not accepted
     if missing and not open_awaiting:
         raise WrongState(
             _("Required materials are missing: %(missing)s. Record a consultation or open it as awaiting materials.")
@@ -107,6 +114,7 @@ def case_intake(
                 intake_department=intake_department,
                 intake_key=intake_key,
                 parties=parties,
+                refuse_reason=refuse_reason,
             )
     except IntegrityError:
         # Two submissions of one form raced past the check above: the unique key let exactly one through.
@@ -186,6 +194,7 @@ def _open_case(
     intake_department,
     intake_key,
     parties,
+    refuse_reason="",
 ) -> Case:
     now = _core.now()
     promised = workflow.deadline(now, matter.promised_days)
@@ -209,7 +218,7 @@ def _open_case(
         intake_key=intake_key,
         expected_on=promised.due_on,
         expected_at=promised.overdue_at,
-        accepted_at=None if open_awaiting else now,  # 受理 when the materials are complete
+        accepted_at=None if open_awaiting or refuse_reason else now,  # 受理 when the materials are complete
     )
     case.save()
     steps = _copy_route(case, matter)
@@ -234,5 +243,11 @@ def _open_case(
         case.paused_at = now
         _core.transition(case, Move.REQUEST_MATERIALS, actor=actor, at=now, step=first, note="、".join(missing))
         fields += ["state", "paused_from", "paused_at"]
+        items = [m for m in snapshot if m["required"] and not m["received"]]
+        papers.notice(case, first, actor=actor, at=now, items=papers.notice_items(items), other="")
+    elif not refuse_reason:
+        papers.receipt(case, actor=actor, at=now)
     _core.save_case(case, *fields)
+    if refuse_reason:
+        closing.close(case, first, Move.REFUSE, actor=actor, reason=refuse_reason)
     return case

@@ -8,7 +8,7 @@ from ..calendar import working_days_between
 from ..errors import InvalidInput, StaleError, WrongState
 from ..models import CaseStep, Matter, MediationOutcome, SealUse
 from ..workflow import Move
-from . import _core
+from . import _core, papers
 
 
 def case_stamp(
@@ -36,6 +36,7 @@ def case_stamp(
             purpose=_("Village certificate for %(matter)s, case %(number)s")
             % {"matter": case.matter.name, "number": case.number},
         )
+        papers.certificate(case, step, actor=actor, at=now, facts=outcome)
         _core.finish_step(case, step, Move.STAMP, actor=actor, at=now, outcome=outcome)
     return case
 
@@ -136,21 +137,37 @@ def step_skip(*, actor, case_id: int, step_id: int | None = None, expected_versi
 
 
 def case_request_materials(
-    *, actor, case_id: int, step_id: int | None = None, expected_version: int | None = None, missing: str
+    *,
+    actor,
+    case_id: int,
+    step_id: int | None = None,
+    expected_version: int | None = None,
+    missing: str = "",
+    material_ids: list[int] | tuple[int, ...] = (),
 ):
-    """Ask for missing materials: the case waits and its clock stops until they are brought."""
-    missing = missing.strip()
-    if not missing:
+    """一次性告知: ask, once, for everything missing — materials of the checklist (`material_ids`) and anything
+    else (`missing`, one per line). The case waits and its clock stops until they are brought."""
+    others = [line.strip(" ，,；;、") for line in missing.replace("；", "\n").splitlines()]
+    others = [line for line in others if line]
+    if not others and not material_ids:
         raise InvalidInput(_("List the missing materials for the one-time notice."))
     with _core.at_step(actor, Move.REQUEST_MATERIALS, case_id, step_id=step_id, expected_version=expected_version) as (
         case,
         step,
     ):
+        wanted = set(material_ids)
+        if wanted - {m["id"] for m in case.materials}:
+            raise InvalidInput(_("The materials checklist does not match this matter; reload the page."))
+        chosen = [m for m in case.materials if m["id"] in wanted]
+        items = papers.notice_items(chosen + [{"name": name} for name in others])
         now = _core.now()
         case.paused_from = case.state
         case.paused_at = now
-        _core.transition(case, Move.REQUEST_MATERIALS, actor=actor, at=now, step=step, note=missing)
-        _core.save_case(case, "state", "paused_from", "paused_at")
+        case.materials = [{**m, "received": m["received"] and m["id"] not in wanted} for m in case.materials]
+        note = "、".join(item["name"] for item in items)
+        _core.transition(case, Move.REQUEST_MATERIALS, actor=actor, at=now, step=step, note=note)
+        papers.notice(case, step, actor=actor, at=now, items=items, other="")
+        _core.save_case(case, "state", "paused_from", "paused_at", "materials")
     return case
 
 
@@ -168,7 +185,8 @@ def case_materials_brought(*, actor, case_id: int, expected_version: int | None 
             case.expected_on, case.expected_at = promised.due_on, promised.overdue_at
         if case.materials:
             case.materials = [{**m, "received": True} for m in case.materials]
-        if case.accepted_at is None:
+        first_acceptance = case.accepted_at is None
+        if first_acceptance:
             case.accepted_at = now  # what the one-time notice asked for is in: 受理
         note = note.strip() or _("Clock stopped for %(days)s working day(s).") % {"days": waited}
         _core.transition(case, Move.MATERIALS_BROUGHT, actor=actor, at=now, step=step, note=note)
@@ -177,4 +195,6 @@ def case_materials_brought(*, actor, case_id: int, expected_version: int | None 
         _core.save_case(
             case, "state", "paused_from", "paused_at", "expected_on", "expected_at", "materials", "accepted_at"
         )
+        if first_acceptance:
+            papers.receipt(case, actor=actor, at=now)
     return case

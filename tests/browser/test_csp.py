@@ -114,12 +114,13 @@ def test_case_page_and_its_papers_work_under_the_policy(live_server, new_page, b
 
     receipt = browser.go(f"/cases/{booking_case.number}/receipt/")
     assert receipt.locator(".qr svg").is_visible()  # inline <svg> markup: no policy needed
-    assert style(receipt, "article.paper", "max-width") != "none"  # the paper's width, now a class
+    assert style(receipt, "article.gov-paper", "max-width") != "none"  # the paper's width, from paper.css
     receipt.locator("[data-print]").click()
     assert receipt.evaluate("window.__printed") == 1
 
     certificate = browser.go(f"/cases/{booking_case.number}/print/certificate/")
-    assert style(certificate, "p.paper-indent", "text-indent") != "0px"
+    assert style(certificate, "p.indent", "text-indent") != "0px"
+    assert certificate.locator(".seal-zone").is_visible()  # the seal area over the issuer's name, a class too
 
     browser.assert_clean()
 

@@ -205,7 +205,7 @@ def test_zhao_guoxiang_gets_his_medical_assistance_form_in_one_morning(live_serv
     form = dangzheng.locator("article").inner_text()
     for text in (APPLICANT, ID_NUMBER, VILLAGE, HAMLET, matter.name, "同意救助", "已加盖镇人民政府公章", "县民政局"):
         assert text in form, text
-    assert dangzheng.locator("article .stamp-area").is_visible()
+    assert dangzheng.locator("article .seal-zone").is_visible()  # the seal area over the town government's name
     assert dangzheng.locator("button[data-print]").is_visible()  # static/hall/print.js (no inline script: CSP)
 
     # --- 赵国向 on his phone -------------------------------------------------------------------------------------

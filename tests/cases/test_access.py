@@ -158,11 +158,13 @@ def message_levels(response) -> list[int]:
 
 
 def expected_paper_status(situation: str, paper: str) -> int:
-    if paper == "notice":
-        return 404  # only a rejected case has a rejection notice
-    if paper == "referral" and situation == "pending":
-        return 404  # its route has no county step
-    return 200
+    """A paper prints once it was issued: the receipt at 受理; the village certificate once stamped; no case here
+    was asked for materials, refused or has reached its county step."""
+    if paper == "receipt":
+        return 200
+    if paper == "certificate":
+        return 404 if situation in ("own_village", "other_village") else 200
+    return 404
 
 
 # --- reading -----------------------------------------------------------------------------------------------------

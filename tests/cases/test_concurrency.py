@@ -180,7 +180,7 @@ def test_forty_parallel_guesses_from_one_client_cannot_pass_its_limit(cadre, vil
 
     pages = _parallel_wrong_guesses(case, ["10.5.0.1"] * 40)
 
-    checked = [page for page in pages if "还可以试" in page]
+    checked = [page for page in pages if "还可再试" in page]
     assert len(checked) == throttle.CLIENT_LIMIT
     assert GuessCounter.objects.get(key="track:client:10.5.0.1").count == throttle.CLIENT_LIMIT
 
@@ -192,7 +192,7 @@ def test_forty_parallel_guesses_from_many_clients_cannot_pass_the_number_limit(c
 
     pages = _parallel_wrong_guesses(case, [f"10.6.0.{n}" for n in range(40)])
 
-    checked = [page for page in pages if "还可以试" in page]
+    checked = [page for page in pages if "还可再试" in page]
     assert len(checked) == throttle.NUMBER_LIMIT
 
 

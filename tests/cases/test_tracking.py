@@ -265,8 +265,8 @@ def test_a_wrong_guess_says_how_many_attempts_are_left(client, case):
     first = track(client, case.number, WRONG)
     second = track(client, case.number, WRONG)
 
-    assert f"还可以试 {throttle.CLIENT_LIMIT - 1} 次" in first.content.decode()
-    assert f"还可以试 {throttle.CLIENT_LIMIT - 2} 次" in second.content.decode()
+    assert f"还可再试{throttle.CLIENT_LIMIT - 1}次" in first.content.decode()
+    assert f"还可再试{throttle.CLIENT_LIMIT - 2}次" in second.content.decode()
 
 
 def test_a_right_guess_gives_its_place_back(client, case):

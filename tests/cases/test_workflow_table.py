@@ -26,11 +26,12 @@ def test_every_move_names_a_history_action_and_states_that_exist():
         assert rule.step_to in {"", *CaseStep.State.values}, move
 
 
-def test_no_move_leaves_a_closed_case_except_rating_and_rectifying_a_decided_one():
+def test_no_move_leaves_a_closed_case_except_the_feedback_on_a_decided_one():
+    feedback = (Move.RATE, Move.RECTIFY, Move.APPEAL, Move.DECIDE_APPEAL, Move.REASSIGN)
     for move, rule in workflow.MOVES.items():
         for state in workflow.CLOSED_STATES:
             if state in rule.sources:
-                assert move in (Move.RATE, Move.RECTIFY), move
+                assert move in feedback, move
                 assert rule.target == workflow.SAME
 
 

@@ -20,7 +20,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import MarketDayFactory, open_case
+from tests.factories import MarketDayFactory, open_case, stamp
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +71,7 @@ def hall_pages(client, client_for, town, village, cadre, clerk, town_office, ref
     """name -> (client, url) for each kind of page: public, staff, print, admin, the hall board."""
     MarketDayFactory(town=town, date=timezone.localdate())
     case = open_case(actor=cadre, matter=referral_matter, village=village)
+    stamped = stamp(open_case(actor=cadre, matter=referral_matter, village=village), cadre)  # has its certificate
     as_cadre, as_clerk, as_office = client_for(cadre), client_for(clerk), client_for(town_office)
     return {
         "home": (client, "/"),
@@ -84,7 +85,7 @@ def hall_pages(client, client_for, town, village, cadre, clerk, town_office, ref
         "queue": (as_clerk, reverse("cases:queue")),
         "case detail": (as_cadre, case.get_absolute_url()),
         "receipt": (as_cadre, reverse("cases:receipt", args=[case.number])),
-        "certificate": (as_cadre, reverse("cases:print", args=[case.number, "certificate"])),
+        "certificate": (as_cadre, reverse("cases:print", args=[stamped.number, "certificate"])),
         "admin login": (client, reverse("admin:login")),
         "admin index": (as_office, reverse("admin:index")),
         "admin stats": (as_office, reverse("admin:stats")),

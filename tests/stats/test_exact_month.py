@@ -77,7 +77,8 @@ EXPECTED_HEADLINE = {
     "bad_ratings": 2,  # C7 (2) and C13 (1)
     "rectifications_done": 2,
     "rectifications_late": 1,  # C13's: due 28 March, done 30 March
-    "rejected": 2,  # C15 (at the village), C16 (at 民政办); C17 was rejected in April
+    "rejected": 2,  # 不予办理: C15 (at the village), C16 (at 民政办); C17 was rejected in April
+    "refused": 0,  # 不予受理: none this month (tests/cases/test_papers.py counts one)
 }
 
 # name, received, completed, joint, consultations (people)
@@ -101,14 +102,15 @@ EXPECTED_BY_DEPARTMENT = [
     ("供电所", 1, 0, 0),  # C2
 ]
 
-# name, received, completed, rejected; by category (certificate, dispute, service, welfare), then display order
+# name, received, completed, not granted (不予办理), not accepted (不予受理); by category (certificate, dispute,
+# service, welfare), then display order
 EXPECTED_BY_MATTER = [
-    ("社保卡补办", 5, 3, 1),  # C4 C7 C9 C16 C21 / C4 C7 C9 / C16
-    ("居住证明", 2, 2, 0),  # C1 C10
-    ("土地纠纷调处", 2, 2, 0),  # C13 C14
-    ("电表安装", 2, 1, 0),  # C2 C22 / C2
-    ("城乡医疗救助证明", 9, 4, 1),  # C3 C5 C6 C15 C17–C20 C23 / C3 C5 C6 C11 / C15
-    ("残疾人补贴", 1, 2, 0),  # C8 / C8 C12
+    ("社保卡补办", 5, 3, 1, 0),  # C4 C7 C9 C16 C21 / C4 C7 C9 / C16
+    ("居住证明", 2, 2, 0, 0),  # C1 C10
+    ("土地纠纷调处", 2, 2, 0, 0),  # C13 C14
+    ("电表安装", 2, 1, 0, 0),  # C2 C22 / C2
+    ("城乡医疗救助证明", 9, 4, 1, 0),  # C3 C5 C6 C15 C17–C20 C23 / C3 C5 C6 C11 / C15
+    ("残疾人补贴", 1, 2, 0, 0),  # C8 / C8 C12
 ]
 
 # name, shifts, on time, late, early, absent, hours (947: in by 09:00, out from 16:00)
@@ -663,7 +665,7 @@ def test_by_department_is_exact(report):
 
 def test_by_matter_is_exact_and_lists_only_matters_with_cases_this_month(report):
     keys = [key for key, _label in report["by_matter"]["columns"]]
-    assert keys == ["name", "received", "completed", "rejected"]
+    assert keys == ["name", "received", "completed", "rejected", "refused"]
     assert _rows(report["by_matter"], keys) == EXPECTED_BY_MATTER
 
 

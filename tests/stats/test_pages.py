@@ -199,8 +199,8 @@ def oversight_cases(town, village, department, other_department, cadre, clerk, n
 def _sections(content: str) -> dict[str, str]:
     """The oversight page's four tables, in order: overdue, bounced, odd hours, longest."""
     parts = content.split("<h2>")[1:]
-    assert len(parts) == 4
-    return dict(zip(("overdue", "bounced", "odd_hours", "longest"), parts, strict=True))
+    assert len(parts) == 5
+    return dict(zip(("overdue", "bounced", "odd_hours", "longest", "rectifications"), parts, strict=True))
 
 
 def _linked(section: str) -> set[str]:

@@ -341,9 +341,9 @@ def test_cadre_sees_own_coming_duties_on_the_desk(client_for, days, town, villag
     assert response.status_code == 200
     assert response.context["shifts"] == mine
     content = response.content.decode()
-    assert "07月25日" in content
-    assert "07月31日" in content
-    assert "07月28日" not in content
+    assert "7月25日" in content
+    assert "7月31日" in content
+    assert "7月28日" not in content
 
 
 def test_cadre_without_duties_is_told_so(client_for, days, cadre):
@@ -370,7 +370,7 @@ def as_drawn(*cells) -> dict:
 
 
 def saved_message(n: int) -> str:
-    return f"值班表已保存（{n} 处变更）"
+    return f"值班表已保存，共变更{n}处。"
 
 
 def test_one_bad_cell_among_good_ones_saves_nothing_and_shows_which_cell_and_why(
@@ -392,7 +392,7 @@ def test_one_bad_cell_among_good_ones_saves_nothing_and_shows_which_cell_and_why
     reason = _("%(name)s is not a cadre of %(village)s.") % {"name": other_cadre, "village": village}
     assert messages_of(response) == [
         _("Nothing was saved: %(n)s desk(s) refused. Correct the marked desks and save again.") % {"n": 1},
-        f"07月31日 爱乐村：{reason}",
+        f"7月31日 爱乐村：{reason}",
     ]
     cells = response.context["rows"][0]["cells"]
     assert [c["error"] for c in cells] == ["", "", reason]
@@ -467,7 +467,7 @@ def test_another_towns_village_or_market_day_is_refused(town_office, town, days,
         ((far_day.pk, village.pk), "invalid", _("This market day is not in the town's calendar.")),
         ((far_day.pk + 1000, village.pk), "invalid", _("This market day is not in the town's calendar.")),
     ]
-    assert [str(r).split("：")[0] for r in result.refusals] == ["07月25日 —", "— 爱乐村", "— 爱乐村"]
+    assert [str(r).split("：")[0] for r in result.refusals] == ["7月25日 —", "— 爱乐村", "— 爱乐村"]
     assert not DutyShift.objects.exists()
 
 
@@ -480,7 +480,7 @@ def test_another_towns_cell_in_the_posted_grid_is_refused_on_the_page(client_for
     )
 
     assert response.status_code == 200
-    assert messages_of(response)[1:] == [f"07月25日 —：{_('The village belongs to another town.')}"]
+    assert messages_of(response)[1:] == [f"7月25日 —：{_('The village belongs to another town.')}"]
     assert "远方村" not in response.content.decode()
     assert not DutyShift.objects.exists()
 
@@ -505,7 +505,7 @@ def test_changing_the_cadre_of_a_signed_in_desk_is_refused(
     assert (unchanged.saved, unchanged.changed) == (True, 0)
     assert response.status_code == 200
     reason = _("The cadre has already signed in; correct the record instead.")
-    assert messages_of(response)[1:] == [f"07月25日 爱乐村：{reason}"]
+    assert messages_of(response)[1:] == [f"7月25日 爱乐村：{reason}"]
     assert response.context["rows"][0]["cells"][0]["error"] == reason
     assert f'<div class="invalid-feedback d-block">{reason}</div>' in response.content.decode()
     assert assigned(today, village) == cadre
@@ -649,7 +649,7 @@ def test_a_desk_changed_by_someone_else_meanwhile_is_refused_if_changed_here_too
     stale = _("Changed by someone else after you opened the page (now: %(name)s). Check it and save again.") % {
         "name": _("— gap —")
     }
-    assert messages_of(clash)[1:] == [f"07月25日 爱乐村：{stale}"]
+    assert messages_of(clash)[1:] == [f"7月25日 爱乐村：{stale}"]
     assert clash.context["rows"][0]["cells"][0]["error"] == stale
     content = clash.content.decode()
     assert f'name="{shown(days[0], village)}" value=""' in content
