@@ -35,7 +35,7 @@ class Department(models.Model):
     duties = models.CharField(_("duties"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     full_name = models.CharField(
-        _("full name"),
+        _("full name as signed"),
         max_length=100,
         blank=True,
         help_text=_("As it signs papers, e.g. 进结镇民政办, 天等县进结供电所, 天等县民政局; empty means town + name."),
@@ -72,7 +72,12 @@ class Department(models.Model):
             return self.full_name
         if self.town_id:
             return f"{self.town.name}{self.name}"
-        return f"{self.county}{self.name}"
+        # 县民政局 of 天等县 signs as 天等县民政局, not 天等县县民政局.
+        return (
+            f"{self.county}{self.name.removeprefix('县')}"
+            if self.county.endswith("县")
+            else f"{self.county}{self.name}"
+        )
 
     @property
     def is_government_body(self) -> bool:

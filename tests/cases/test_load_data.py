@@ -197,3 +197,17 @@ def test_every_generated_event_is_a_move_of_the_workflows_table(generated):
 
     assert problems == []
     assert len(chains) == generated.count()
+
+
+def test_generated_bad_ratings_say_why_and_answered_ones_record_the_callback(generated):
+    """As services.ratings requires (国办发〔2019〕51号): every 差评 has a reason from the list; a rectification done
+    has the villager's answer to the follow-up call."""
+    ratings = Rating.objects.filter(case__in=generated)
+    bad = ratings.filter(level__lte=Rating.Level.DISSATISFIED)
+    assert bad.exists()
+    for rating in bad:
+        assert rating.reasons and set(rating.reasons) <= set(Rating.Reason.values), rating.reasons
+    assert not ratings.filter(level__gt=Rating.Level.DISSATISFIED).exclude(reasons=[]).exists()
+    done = Rectification.objects.filter(rating__in=bad, done_at__isnull=False)
+    assert done.exists()
+    assert not done.exclude(callback_result="satisfied").exists()

@@ -385,3 +385,29 @@ def test_the_log_list_costs_the_same_with_1_and_50_rows(
 
     with django_assert_num_queries(len(one)):
         assert client.get(LOG).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        pytest.param(
+            "UPDATE cases_identityreveal SET reason = 'x' WHERE id = %s",
+            id="update",
+            marks=[pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL triggers")],
+        ),
+        pytest.param(
+            "DELETE FROM cases_identityreveal WHERE id = %s",
+            id="delete",
+            marks=[pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL triggers")],
+        ),
+    ],
+)
+def test_the_database_refuses_raw_sql_that_changes_or_removes_the_log(supervisor, case, sql):
+    from django.db import DatabaseError, transaction
+
+    row = privacy.identity_reveal(actor=supervisor, case_id=case.pk, reason="监督检查")
+
+    with pytest.raises(DatabaseError, match="只能追加"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [row.pk])
+
+    assert IdentityReveal.objects.get(pk=row.pk).reason == row.reason

@@ -137,6 +137,7 @@ REJECT_REASONS = [
     "已享受同类待遇，不能重复申请",
 ]
 WITHDRAW_REASONS = ["群众申请撤回", "已通过其他渠道办理", "暂不办理，以后再申请", "未能补齐材料，群众自愿撤回"]
+BAD_REASONS = ["slow", "trips", "attitude", "unclear", "result"]  # Rating.Reason values a villager ticks
 REFUSE_REASON = "一次性告知的补正材料在补正期限内未补齐，不予受理；补齐后可重新申请"
 RETURN_REASONS = ["村委证明内容不完整，请补充核实", "上一环节审核意见缺少签字", "证明事项与申请不符，请重新核实"]
 SKIP_REASONS = ["该环节已在县里一并办理", "部门意见已书面提交，不再到窗口"]
@@ -612,14 +613,21 @@ class Life:
             return
         weights = RATING_WEIGHTS_REJECTED if self.state in (S.REJECTED, S.REFUSED) else RATING_WEIGHTS
         level = rng.choices(RATING_LEVELS, weights=weights)[0]
+        # A 差评 says why (国办发〔2019〕51号), as services.ratings.rating_submit requires.
+        reasons = []
+        if level <= Rating.Level.DISSATISFIED:
+            reasons = sorted(rng.sample(BAD_REASONS, k=rng.choice((1, 1, 2))), key=Rating.Reason.values.index)
         self.plan.rating = {
             "level": level,
+            "reasons": reasons,
             "comment": rng.choice(RATING_COMMENTS[level]) if rng.random() < 0.3 else "",
             "channel": Rating.Channel.DESK if at_desk else Rating.Channel.QR,
             "rated_at": rated_at,
             "recorded_by_id": recorder[0] if recorder else None,
         }
         label = str(Rating.Level(level).label)
+        if reasons:
+            label = f"{label}：{'、'.join(str(Rating.Reason(r).label) for r in reasons)}"
         self.move(M.RATE, rated_at, recorder or NOBODY, None, label)
         if level > Rating.Level.DISSATISFIED:
             return
@@ -650,10 +658,12 @@ class Life:
                 action_taken=action,
                 callback_note=f"已电话回访{applicant_name[:1]}**，群众表示理解",
                 callback_at=done_at,
+                callback_result="satisfied",
                 done_at=done_at,
                 done_by_id=doer[0],
             )
-            self.move(M.RECTIFY, done_at, doer, None, action)
+            note = _("%(action)s (follow-up call: %(result)s)") % {"action": action, "result": _("Satisfied")}
+            self.move(M.RECTIFY, done_at, doer, None, note)
         self.plan.rectification = rectification
 
     def finish(self, receiver, intake_department_id) -> Plan:
