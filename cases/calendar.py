@@ -4,6 +4,8 @@ import datetime as dt
 
 from django.utils import timezone
 
+from villages.models import MarketDay
+
 from .models import Holiday
 
 
@@ -53,3 +55,24 @@ def working_days_between(start: dt.datetime, end: dt.datetime) -> int:
         if calendar.is_working_day(day):
             count += 1
     return count
+
+
+def town_non_working_dates(*, town_ids, start: dt.date, end: dt.date) -> dict[int, set[dt.date]]:
+    """For each town, the dates from `start` to `end` (inclusive) that are not working days for its hall, in two
+    queries whatever the span. A day is a working day when the calendar says so (a weekday that is not a holiday, or
+    a 调休 make-up working day) or when it is one of the town's market days that was not cancelled: the hall opens on
+    market days, a Saturday one included. A market day that falls on a holiday is normally moved or cancelled; one
+    left standing was held, so it counts as a working day."""
+    calendar = WorkCalendar(start, end)
+    off = set()
+    day = start
+    while day <= end:
+        if not calendar.is_working_day(day):
+            off.add(day)
+        day += dt.timedelta(days=1)
+    market: dict[int, set[dt.date]] = {town_id: set() for town_id in town_ids}
+    for town_id, date in MarketDay.objects.filter(
+        town_id__in=town_ids, date__gte=start, date__lte=end, is_cancelled=False
+    ).values_list("town_id", "date"):
+        market[town_id].add(date)
+    return {town_id: off - dates for town_id, dates in market.items()}

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.functions import ExtractIsoWeekDay, TruncTime
+from django.db.models.functions import TruncDate, TruncTime
 from django.utils import timezone
 from django.utils.functional import Promise
 
@@ -13,6 +13,7 @@ from villages.selectors import next_market_days  # noqa: F401 — offered when b
 
 from . import workflow
 from .access import roles_for
+from .calendar import town_non_working_dates
 from .models import Appointment, Case, CaseEvent, CaseStep, Material, Matter, Rating, Rectification, RouteStep
 from .models.feedback import counts_against_desk
 
@@ -270,10 +271,9 @@ WORKDAY_END = dt.time(18, 0)
 
 
 def oversight(*, town_ids, now: dt.datetime | None = None, days: int = 90) -> dict:
-    """What openness is for: slow, bounced or odd cases and rectifications overdue, each a link to its one-stop
-    view."""
+    """What openness is for: slow, bounced or odd cases and open rectifications, each a link to its one-stop view.
+    A constant number of queries however many events or rectifications there are."""
     now = now or timezone.now()
-    tz = timezone.get_current_timezone()
     since = now - dt.timedelta(days=days)
     steps = CaseStep.objects.filter(case__town_id__in=town_ids).select_related(
         "case", "case__matter", "case__village", "department"
@@ -293,23 +293,55 @@ def oversight(*, town_ids, now: dt.datetime | None = None, days: int = 90) -> di
         .filter(total__gt=1)
         .order_by("-total", "-case_id")[:OVERSIGHT_LIMIT]
     )
-    odd_hours = (
-        CaseEvent.objects.filter(case__town_id__in=town_ids, at__gte=since)
-        .annotate(time=TruncTime("at", tzinfo=tz), weekday=ExtractIsoWeekDay("at", tzinfo=tz))
-        .filter(Q(time__lt=WORKDAY_START) | Q(time__gte=WORKDAY_END) | Q(weekday__gte=6))
-        .exclude(actor__isnull=True)
-        .select_related("case", "case__matter")
-        .order_by("-at")[:OVERSIGHT_LIMIT]
-    )
+    rectifications = open_rectifications(town_ids=town_ids)
+    today = timezone.localdate(now)
+    open_listed = list(rectifications[:OVERSIGHT_LIMIT])
+    for rectification in open_listed:
+        due_on = rectification.due_on or timezone.localdate(rectification.due_at)
+        late = rectification.due_at <= now
+        rectification.days_overdue = max((today - due_on).days, 1) if late else 0
     return {
         "overdue": list(overdue),
         "longest": list(longest),
         "bounced": [{**row, "state_label": Case.State(row["case__state"]).label} for row in bounced],
-        "odd_hours": list(odd_hours),
-        "overdue_rectifications": list(overdue_rectifications(town_ids=town_ids, now=now)[:OVERSIGHT_LIMIT]),
+        "odd_hours": list(odd_hour_events(town_ids=town_ids, since=since, now=now)[:OVERSIGHT_LIMIT]),
+        "open_rectifications": open_listed,
+        "open_rectifications_total": rectifications.count(),
         "since": since,
         "now": now,
     }
+
+
+def odd_hour_events(*, town_ids, since: dt.datetime, now: dt.datetime) -> QuerySet[CaseEvent]:
+    """Actions by a person outside the hall's working hours, newest first: before 08:00 or from 18:00 local time,
+    or on a day that is not a working day for the case's town (cases.calendar.town_non_working_dates: the
+    calendar's working days and the town's market days). The days off are worked out once for the window, so the
+    events are filtered in the database."""
+    tz = timezone.get_current_timezone()
+    days_off = town_non_working_dates(
+        town_ids=town_ids, start=timezone.localdate(since, tz), end=timezone.localdate(now, tz)
+    )
+    outside = Q(time__lt=WORKDAY_START) | Q(time__gte=WORKDAY_END)
+    for town_id, dates in days_off.items():
+        if dates:
+            outside |= Q(case__town_id=town_id, day__in=sorted(dates))
+    return (
+        CaseEvent.objects.filter(case__town_id__in=town_ids, at__gte=since, at__lte=now)
+        .annotate(time=TruncTime("at", tzinfo=tz), day=TruncDate("at", tzinfo=tz))
+        .filter(outside)
+        .exclude(actor__isnull=True)
+        .select_related("case", "case__matter")
+        .order_by("-at")
+    )
+
+
+def open_rectifications(*, town_ids) -> QuerySet[Rectification]:
+    """Every rectification of the towns not yet done, however long ago it was opened, the oldest first."""
+    return (
+        Rectification.objects.filter(rating__town_id__in=town_ids, done_at__isnull=True)
+        .select_related("rating", "rating__case", "rating__case__matter", "rating__appeal", "department", "village")
+        .order_by("opened_at", "pk")
+    )
 
 
 def rectifications_for(*, user) -> QuerySet[Rectification]:
