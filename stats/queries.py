@@ -28,8 +28,7 @@ from cases import workflow
 from cases.models import Case, CaseStep, Matter, MediationOutcome, Rating, Rectification
 from cases.models.feedback import counts_against_desk
 from departments.models import Department
-from villages.models import Consultation, Village
-from villages.selectors import attendance_by_village
+from villages.models import Consultation, DutyShift, MarketDay, Village
 
 SATISFIED_MIN = Rating.Level.BASICALLY_SATISFIED
 BAD_MAX = Rating.Level.DISSATISFIED
@@ -271,6 +270,7 @@ def monthly_report(*, town, month: Month, now: dt.datetime | None = None) -> dic
         "by_village": by_village(town=town, start=start, end=end),
         "by_department": by_department(town=town, start=start, end=end, now=now),
         "by_matter": by_matter(town=town, start=start, end=end),
+        "by_village_desk": by_village_desk(town=town, start=start, end=end, now=now),
         "attendance": attendance(town=town, month=month, now=now),
         "series": series(town=town, month=month),
         "totals": totals(town=town),
@@ -290,6 +290,19 @@ def _merge(base: list[dict], *parts: dict[int, dict]) -> list[dict]:
 
 def _grouped(queryset, key: str, **aggregates) -> dict[int, dict]:
     return {row.pop(key): row for row in queryset.values(key).annotate(**aggregates).order_by()}
+
+
+TOTAL_LABEL = _("Total")
+
+
+def _with_total(table: dict) -> dict:
+    """Add the 合计 row: the sum of every numeric column over the rows and the extra rows (which together are
+    complete for the town, so each sum is the month's headline figure)."""
+    keys = [key for key, _label in table["columns"][1:]]
+    every = [*table["rows"], *table.get("extra_rows", [])]
+    table["total"] = {"name": str(TOTAL_LABEL), **{key: sum(row[key] or 0 for row in every) for key in keys}}
+    table.setdefault("extra_rows", [])
+    return table
 
 
 def by_village(*, town, start, end) -> dict:
@@ -312,17 +325,24 @@ def by_village(*, town, start, end) -> dict:
         "village_id",
         consultations=Sum("people"),
     )
+    no_village = Consultation.objects.filter(
+        town=town, recorded_at__gte=start, recorded_at__lt=end, village__isnull=True
+    ).aggregate(people=Coalesce(Sum("people"), 0))["people"]
     villages = [{**v, **zero} for v in Village.objects.filter(town=town).order_by("desk_order").values("pk", "name")]
-    return {
-        "columns": [
-            ("name", str(_("Village"))),
-            ("received", str(_("Applications accepted"))),
-            ("completed", str(_("Completed"))),
-            ("joint", str(_("Village and town together"))),
-            ("consultations", str(_("Consultations"))),
-        ],
-        "rows": _merge(villages, received, completed, consultations),
-    }
+    return _with_total(
+        {
+            "columns": [
+                ("name", str(_("Village"))),
+                ("received", str(_("Applications accepted"))),
+                ("completed", str(_("Completed"))),
+                ("joint", str(_("Village and town together"))),
+                ("consultations", str(_("Consultations"))),
+            ],
+            "rows": _merge(villages, received, completed, consultations),
+            # Consultations at the hall's front desk name no village: shown, not left out of the 合计.
+            "extra_rows": [{"name": str(_("No village")), **zero, "consultations": no_village}],
+        }
+    )
 
 
 def by_department(*, town, start, end, now) -> dict:
@@ -348,19 +368,68 @@ def by_department(*, town, start, end, now) -> dict:
     )
     departments = [
         {**d, **zero}
-        for d in Department.objects.filter(Q(town=town) | Q(pk__in=[*handled, *overdue]))
+        for d in Department.objects.filter(Q(town=town) | Q(pk__in=[*handled, *overdue, *bad]))
         .order_by("level", "desk_order", "name")
         .values("pk", "name")
     ]
-    return {
-        "columns": [
-            ("name", str(_("Department"))),
-            ("handled", str(_("Steps completed"))),
-            ("overdue", str(_("Overdue steps"))),
-            ("bad_ratings", str(_("Bad ratings"))),
-        ],
-        "rows": _merge(departments, handled, overdue, bad),
-    }
+    village = by_village_desk(town=town, start=start, end=end, now=now)["total"]
+    upheld = Rectification.objects.filter(
+        ~counts_against_desk("rating__"), rating__town=town, opened_at__gte=start, opened_at__lt=end
+    ).count()
+    return _with_total(
+        {
+            "columns": [
+                ("name", str(_("Department"))),
+                ("handled", str(_("Steps completed"))),
+                ("overdue", str(_("Overdue steps"))),
+                ("bad_ratings", str(_("Bad ratings"))),
+            ],
+            "rows": _merge(departments, handled, overdue, bad),
+            # The village steps (certificates) and the village desks' 差评, split by village in by_village_desk;
+            # and the 差评 whose appeal was upheld, which count against no desk but are in the month's figure.
+            "extra_rows": [
+                {"name": str(_("Villages (village committees)")), **{k: village[k] for k in zero}},
+                {"name": str(_("Appeal upheld (not counted against a desk)")), **zero, "bad_ratings": upheld},
+            ],
+        }
+    )
+
+
+def by_village_desk(*, town, start, end, now) -> dict:
+    """The village steps (村委证明 and other village work) and the 差评 answered by a village desk, per village."""
+    zero = {"handled": 0, "overdue": 0, "bad_ratings": 0}
+    steps = CaseStep.objects.filter(case__town=town, department__isnull=True)
+    handled = _grouped(
+        steps.filter(state=CaseStep.State.DONE, finished_at__gte=start, finished_at__lt=end),
+        "case__village_id",
+        handled=Count("pk"),
+    )
+    overdue = _grouped(
+        steps.filter(_due_in(start, end)).filter(_overdue_steps(now)), "case__village_id", overdue=Count("pk")
+    )
+    bad = _grouped(
+        Rectification.objects.filter(
+            counts_against_desk("rating__"),
+            rating__town=town,
+            department__isnull=True,
+            opened_at__gte=start,
+            opened_at__lt=end,
+        ),
+        "village_id",
+        bad_ratings=Count("pk"),
+    )
+    villages = [{**v, **zero} for v in Village.objects.filter(town=town).order_by("desk_order").values("pk", "name")]
+    return _with_total(
+        {
+            "columns": [
+                ("name", str(_("Village"))),
+                ("handled", str(_("Village steps completed"))),
+                ("overdue", str(_("Overdue village steps"))),
+                ("bad_ratings", str(_("Bad ratings of the village desk"))),
+            ],
+            "rows": _merge(villages, handled, overdue, bad),
+        }
+    )
 
 
 def by_matter(*, town, start, end) -> dict:
@@ -379,32 +448,183 @@ def by_matter(*, town, start, end) -> dict:
         {**m, "received": 0, "completed": 0, "rejected": 0, "refused": 0}
         for m in Matter.objects.filter(pk__in=active).order_by("category", "display_order", "code").values("pk", "name")
     ]
+    return _with_total(
+        {
+            "columns": [
+                ("name", str(_("Matter"))),
+                ("received", str(_("Applications accepted"))),
+                ("completed", str(_("Completed"))),
+                ("rejected", str(_("Not granted"))),
+                ("refused", str(_("Not accepted"))),
+            ],
+            "rows": _merge(matters, received, closed),
+        }
+    )
+
+
+# Attendance (issue 11, point 5): every village is expected at its desk on every market day of the month that is not
+# cancelled and is over, whether or not a shift was planned. Judged to the whole second, like DutyShift.attendance.
+ATTENDANCE_DEFINITIONS = {
+    "expected": _("Market days of the month that are over and not cancelled, times the villages of the town."),
+    "shifts": _("Desks on the roster (a shift row, with or without a cadre planned)."),
+    "on_time": _("Signed in by the sign-in time and signed out from the sign-out time."),
+    "late": _("Signed in after the sign-in time."),
+    "early": _("Signed out before the sign-out time. A desk never signed out is not counted here."),
+    "not_signed_out": _("Signed in but never signed out (未签退): the hours on duty are not known."),
+    "absent": _("No shift planned, or a shift nobody signed in to (缺岗): counted against the village."),
+    "hours": _("Hours between sign-in and sign-out of the desks signed out, to 0.1 h; the 合计 adds the rows."),
+    "short": _("Signed in and out less than 7 hours apart (the 7 of 947)."),
+    "seal_unconfirmed": _("Signed in without the cadre confirming the village seal (a sign-in entered by correction)."),
+}
+ATTENDANCE_COUNTS = ("on_time", "late", "early", "not_signed_out", "short", "seal_unconfirmed")
+SEVEN_HOURS = dt.timedelta(hours=7)
+
+
+def _attendance_judge(shift: dict, *, town) -> dict:
+    """One signed-in desk's marks: late and early may both be set; 未签退 is its own mark, never 早退."""
+    sign_in = timezone.localtime(shift["signed_in_at"]).time().replace(microsecond=0)
+    out = shift["signed_out_at"]
+    late = sign_in > town.sign_in_by
+    early = out is not None and timezone.localtime(out).time().replace(microsecond=0) < town.sign_out_from
+    duty = out - shift["signed_in_at"] if out is not None else None
     return {
-        "columns": [
-            ("name", str(_("Matter"))),
-            ("received", str(_("Applications accepted"))),
-            ("completed", str(_("Completed"))),
-            ("rejected", str(_("Not granted"))),
-            ("refused", str(_("Not accepted"))),
-        ],
-        "rows": _merge(matters, received, closed),
+        "on_time": int(out is not None and not late and not early),
+        "late": int(late),
+        "early": int(early),
+        "not_signed_out": int(out is None),
+        "short": int(duty is not None and duty < SEVEN_HOURS),
+        "seal_unconfirmed": int(not shift["seal_carried"]),
+        "duty": duty or dt.timedelta(0),
     }
 
 
+def _attendance_total(rows: list[dict], keys: list[str]) -> dict:
+    """The 合计 row: the sum of each column over the rows (hours as shown, so the table adds up)."""
+    total = {key: sum(row[key] for row in rows) for key in keys}
+    if "hours" in total:
+        total["hours"] = round(total["hours"], 1)
+    return {"name": str(_("Total")), **total}
+
+
 def attendance(*, town, month: Month, now) -> dict:
-    start_day = month.first_day
-    end_day = month.next.first_day - dt.timedelta(days=1)
+    """Per village and per cadre: three queries (villages, market days, the month's shifts) whatever the month holds.
+
+    A desk nobody signed in to counts against the village (缺岗), not against the cadre planned for it.
+    """
+    today = timezone.localdate(now or timezone.now())
+    last = min(month.next.first_day, today) - dt.timedelta(days=1)
+    villages = list(Village.objects.filter(town=town).order_by("desk_order", "name").values("pk", "name"))
+    in_month = MarketDay.objects.filter(town=town, date__gte=month.first_day, date__lte=last, is_cancelled=False)
+    days = list(in_month.values_list("pk", flat=True))
+    shifts = list(
+        DutyShift.objects.filter(market_day_id__in=days, village__town=town).values(
+            "village_id",
+            "signed_in_at",
+            "signed_out_at",
+            "seal_carried",
+            "cadre_id",
+            "cadre__name",
+            "cadre__username",
+            "substitute_id",
+            "substitute__name",
+            "substitute__username",
+        )
+    )
+    zero = {"shifts": 0, "signed_in": 0, **dict.fromkeys(ATTENDANCE_COUNTS, 0), "duty": dt.timedelta(0)}
+    per_village = {v["pk"]: dict(zero) for v in villages}
+    per_cadre: dict[int | None, dict] = {}
+    for shift in shifts:
+        counts = per_village[shift["village_id"]]
+        counts["shifts"] += 1
+        if shift["signed_in_at"] is None:
+            continue
+        marks = _attendance_judge(shift, town=town)
+        # The person on duty: the stand-in who signed in, else the planned cadre.
+        side = "substitute" if shift["substitute_id"] else "cadre"
+        person = shift[f"{side}_id"]
+        if person not in per_cadre:
+            name = shift[f"{side}__name"] or shift[f"{side}__username"] or str(_("No cadre recorded"))
+            per_cadre[person] = {"name": name, "villages": [], **zero}
+        cadre = per_cadre[person]
+        if shift["village_id"] not in cadre["villages"]:
+            cadre["villages"].append(shift["village_id"])
+        for counted in (counts, cadre):
+            counted["signed_in"] += 1
+            for key in ATTENDANCE_COUNTS:
+                counted[key] += marks[key]
+            counted["duty"] += marks["duty"]
+
+    def figures(counts: dict) -> dict:
+        return {
+            **{key: counts[key] for key in ATTENDANCE_COUNTS},
+            "hours": round(counts["duty"].total_seconds() / 3600, 1),
+        }
+
+    village_rows = [
+        {
+            **village,
+            "expected": len(days),
+            "shifts": per_village[village["pk"]]["shifts"],
+            "absent": len(days) - per_village[village["pk"]]["signed_in"],
+            **figures(per_village[village["pk"]]),
+        }
+        for village in villages
+    ]
+    names = {village["pk"]: village["name"] for village in villages}
+    cadre_rows = sorted(
+        (
+            {
+                "pk": pk,
+                "name": counts["name"],
+                "village": "、".join(names[v] for v in counts["villages"]),
+                "shifts": counts["signed_in"],
+                **figures(counts),
+            }
+            for pk, counts in per_cadre.items()
+        ),
+        key=lambda row: (row["village"], row["name"]),
+    )
+    labels = {
+        "expected": _("Expected desk-days"),
+        "shifts": _("Shifts on the roster"),
+        "on_time": _("On time"),
+        "late": _("Late"),
+        "early": _("Left early"),
+        "not_signed_out": _("Not signed out"),
+        "absent": _("Absent (empty desk)"),
+        "hours": _("Hours on duty"),
+        "short": _("Under 7 hours"),
+        "seal_unconfirmed": _("Seal not confirmed"),
+    }
+    village_keys = [
+        *("expected", "shifts", "on_time", "late", "early", "not_signed_out", "absent", "hours", "short"),
+        "seal_unconfirmed",
+    ]
+    cadre_keys = ["shifts", "on_time", "late", "early", "not_signed_out", "hours", "short", "seal_unconfirmed"]
+    cadre_labels = {**labels, "shifts": _("Desk-days signed in")}
     return {
-        "columns": [
-            ("name", str(_("Village"))),
-            ("shifts", str(_("Shifts"))),
-            ("on_time", str(_("On time"))),
-            ("late", str(_("Late"))),
-            ("early", str(_("Left early"))),
-            ("absent", str(_("Absent"))),
-            ("hours", str(_("Hours on duty"))),
+        "columns": [("name", str(_("Village"))), *((key, str(labels[key])) for key in village_keys)],
+        "rows": village_rows,
+        "total": _attendance_total(village_rows, village_keys),
+        "definitions": [
+            {"key": key, "label": str(labels[key]), "definition": str(ATTENDANCE_DEFINITIONS[key])}
+            for key in village_keys
         ],
-        "rows": attendance_by_village(town=town, start=start_day, end=end_day, now=now),
+        "by_cadre": {
+            "columns": [
+                ("name", str(_("Cadre on duty"))),
+                ("village", str(_("Village"))),
+                *((key, str(cadre_labels[key])) for key in cadre_keys),
+            ],
+            "rows": cadre_rows,
+            "total": {**_attendance_total(cadre_rows, cadre_keys), "village": ""},
+            "definition": str(
+                _(
+                    "The person who signed in (the stand-in, else the planned cadre); desks nobody signed in to are "
+                    "counted against the village above, not against a cadre."
+                )
+            ),
+        },
     }
 
 

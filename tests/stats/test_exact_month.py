@@ -13,10 +13,11 @@ from types import SimpleNamespace
 import openpyxl
 import pytest
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseStep, Matter, MediationOutcome
 from departments.models import Department
-from stats.queries import DEFINITIONS, Month, monthly_report
+from stats.queries import DEFINITIONS, TOTAL_LABEL, Month, monthly_report
 from tests.factories import (
     ConsultationFactory,
     CountyDepartmentFactory,
@@ -899,3 +900,63 @@ def test_step_of_a_case_awaiting_materials_is_not_an_overdue_step(town, village,
     )
 
     assert _overdue(town, Month(2026, 3)) == (0, [0])
+
+
+# --- 合计: every breakdown adds up to the month's headline figure (issue 11, point 1) -------------------------
+
+# table → (its column, the headline figure its 合计 equals)
+TOTALS_EQUAL_HEADLINE = {
+    "by_village": {
+        "received": "received",
+        "completed": "completed",
+        "joint": "joint",
+        "consultations": "consultations",
+    },
+    "by_department": {"overdue": "overdue_steps", "bad_ratings": "bad_ratings"},
+    "by_matter": {"received": "received", "completed": "completed", "rejected": "rejected", "refused": "refused"},
+}
+
+# name, village steps completed in March, overdue village steps due in March, 差评 answered by the village desk
+EXPECTED_BY_VILLAGE_DESK = [
+    ("爱乐村", 1, 0, 0),  # C1
+    ("印勇村", 2, 0, 0),  # C2 C18
+    ("高州村", 3, 0, 0),  # C3 C17 C19
+    ("进结村", 3, 0, 0),  # C5 C10 C20
+    ("岜独村", 2, 0, 0),  # C6 C13
+    ("百合村", 2, 1, 0),  # C8 C14 / C22 still open past 28 March
+    ("伏龙村", 2, 0, 0),  # C15 C23
+]
+
+
+@pytest.mark.parametrize("table", list(TOTALS_EQUAL_HEADLINE))
+def test_every_breakdown_total_equals_its_headline_figure(report, table):
+    total = report[table]["total"]
+    assert total["name"] == str(TOTAL_LABEL)
+    for column, figure in TOTALS_EQUAL_HEADLINE[table].items():
+        assert total[column] == EXPECTED_HEADLINE[figure], (table, column)
+
+
+def test_by_village_names_the_consultations_without_a_village_instead_of_leaving_them_out(report):
+    extra = report["by_village"]["extra_rows"]
+    assert [(row["name"], row["received"], row["consultations"]) for row in extra] == [(str(_("No village")), 0, 4)]
+
+
+def test_village_steps_and_village_bad_ratings_get_their_own_table(report):
+    keys = [key for key, _label in report["by_village_desk"]["columns"]]
+    assert keys == ["name", "handled", "overdue", "bad_ratings"]
+    assert _rows(report["by_village_desk"], keys) == EXPECTED_BY_VILLAGE_DESK
+    total = report["by_village_desk"]["total"]
+    assert (total["handled"], total["overdue"], total["bad_ratings"]) == (15, 1, 0)
+
+
+def test_the_department_table_has_a_village_row_equal_to_the_village_table(report):
+    village_row, upheld_row = report["by_department"]["extra_rows"]
+    village_total = report["by_village_desk"]["total"]
+    assert village_row["name"] == str(_("Villages (village committees)"))
+    assert [village_row[k] for k in ("handled", "overdue", "bad_ratings")] == [15, 1, 0]
+    assert [village_row[k] for k in ("handled", "overdue", "bad_ratings")] == [
+        village_total[k] for k in ("handled", "overdue", "bad_ratings")
+    ]
+    assert upheld_row["bad_ratings"] == 0
+    # 2 (县民政局) + 11 + 6 + 0 + 1 desks' steps and the villages' 15
+    assert report["by_department"]["total"]["handled"] == 35
