@@ -28,7 +28,8 @@ from cases import workflow
 from cases.models import Case, CaseStep, Matter, MediationOutcome, Rating, Rectification
 from cases.models.feedback import counts_against_desk
 from departments.models import Department
-from villages.models import Consultation, DutyShift, MarketDay, Village
+from villages.models import Consultation, Village
+from villages.selectors import attendance_by_village
 
 SATISFIED_MIN = Rating.Level.BASICALLY_SATISFIED
 BAD_MAX = Rating.Level.DISSATISFIED
@@ -480,151 +481,20 @@ ATTENDANCE_COUNTS = ("on_time", "late", "early", "not_signed_out", "short", "sea
 SEVEN_HOURS = dt.timedelta(hours=7)
 
 
-def _attendance_judge(shift: dict, *, town) -> dict:
-    """One signed-in desk's marks: late and early may both be set; 未签退 is its own mark, never 早退."""
-    sign_in = timezone.localtime(shift["signed_in_at"]).time().replace(microsecond=0)
-    out = shift["signed_out_at"]
-    late = sign_in > town.sign_in_by
-    early = out is not None and timezone.localtime(out).time().replace(microsecond=0) < town.sign_out_from
-    duty = out - shift["signed_in_at"] if out is not None else None
-    return {
-        "on_time": int(out is not None and not late and not early),
-        "late": int(late),
-        "early": int(early),
-        "not_signed_out": int(out is None),
-        "short": int(duty is not None and duty < SEVEN_HOURS),
-        "seal_unconfirmed": int(not shift["seal_carried"]),
-        "duty": duty or dt.timedelta(0),
-    }
-
-
-def _attendance_total(rows: list[dict], keys: list[str]) -> dict:
-    """The 合计 row: the sum of each column over the rows (hours as shown, so the table adds up)."""
-    total = {key: sum(row[key] for row in rows) for key in keys}
-    if "hours" in total:
-        total["hours"] = round(total["hours"], 1)
-    return {"name": str(_("Total")), **total}
-
-
 def attendance(*, town, month: Month, now) -> dict:
-    """Per village and per cadre: three queries (villages, market days, the month's shifts) whatever the month holds.
-
-    A desk nobody signed in to counts against the village (缺岗), not against the cadre planned for it.
-    """
-    today = timezone.localdate(now or timezone.now())
-    last = min(month.next.first_day, today) - dt.timedelta(days=1)
-    villages = list(Village.objects.filter(town=town).order_by("desk_order", "name").values("pk", "name"))
-    in_month = MarketDay.objects.filter(town=town, date__gte=month.first_day, date__lte=last, is_cancelled=False)
-    days = list(in_month.values_list("pk", flat=True))
-    shifts = list(
-        DutyShift.objects.filter(market_day_id__in=days, village__town=town).values(
-            "village_id",
-            "signed_in_at",
-            "signed_out_at",
-            "seal_carried",
-            "cadre_id",
-            "cadre__name",
-            "cadre__username",
-            "substitute_id",
-            "substitute__name",
-            "substitute__username",
-        )
-    )
-    zero = {"shifts": 0, "signed_in": 0, **dict.fromkeys(ATTENDANCE_COUNTS, 0), "duty": dt.timedelta(0)}
-    per_village = {v["pk"]: dict(zero) for v in villages}
-    per_cadre: dict[int | None, dict] = {}
-    for shift in shifts:
-        counts = per_village[shift["village_id"]]
-        counts["shifts"] += 1
-        if shift["signed_in_at"] is None:
-            continue
-        marks = _attendance_judge(shift, town=town)
-        # The person on duty: the stand-in who signed in, else the planned cadre.
-        side = "substitute" if shift["substitute_id"] else "cadre"
-        person = shift[f"{side}_id"]
-        if person not in per_cadre:
-            name = shift[f"{side}__name"] or shift[f"{side}__username"] or str(_("No cadre recorded"))
-            per_cadre[person] = {"name": name, "villages": [], **zero}
-        cadre = per_cadre[person]
-        if shift["village_id"] not in cadre["villages"]:
-            cadre["villages"].append(shift["village_id"])
-        for counted in (counts, cadre):
-            counted["signed_in"] += 1
-            for key in ATTENDANCE_COUNTS:
-                counted[key] += marks[key]
-            counted["duty"] += marks["duty"]
-
-    def figures(counts: dict) -> dict:
-        return {
-            **{key: counts[key] for key in ATTENDANCE_COUNTS},
-            "hours": round(counts["duty"].total_seconds() / 3600, 1),
-        }
-
-    village_rows = [
-        {
-            **village,
-            "expected": len(days),
-            "shifts": per_village[village["pk"]]["shifts"],
-            "absent": len(days) - per_village[village["pk"]]["signed_in"],
-            **figures(per_village[village["pk"]]),
-        }
-        for village in villages
-    ]
-    names = {village["pk"]: village["name"] for village in villages}
-    cadre_rows = sorted(
-        (
-            {
-                "pk": pk,
-                "name": counts["name"],
-                "village": "、".join(names[v] for v in counts["villages"]),
-                "shifts": counts["signed_in"],
-                **figures(counts),
-            }
-            for pk, counts in per_cadre.items()
-        ),
-        key=lambda row: (row["village"], row["name"]),
-    )
-    labels = {
-        "expected": _("Expected desk-days"),
-        "shifts": _("Shifts on the roster"),
-        "on_time": _("On time"),
-        "late": _("Late"),
-        "early": _("Left early"),
-        "not_signed_out": _("Not signed out"),
-        "absent": _("Absent (empty desk)"),
-        "hours": _("Hours on duty"),
-        "short": _("Under 7 hours"),
-        "seal_unconfirmed": _("Seal not confirmed"),
-    }
-    village_keys = [
-        *("expected", "shifts", "on_time", "late", "early", "not_signed_out", "absent", "hours", "short"),
-        "seal_unconfirmed",
-    ]
-    cadre_keys = ["shifts", "on_time", "late", "early", "not_signed_out", "hours", "short", "seal_unconfirmed"]
-    cadre_labels = {**labels, "shifts": _("Desk-days signed in")}
+    start_day = month.first_day
+    end_day = month.next.first_day - dt.timedelta(days=1)
     return {
-        "columns": [("name", str(_("Village"))), *((key, str(labels[key])) for key in village_keys)],
-        "rows": village_rows,
-        "total": _attendance_total(village_rows, village_keys),
-        "definitions": [
-            {"key": key, "label": str(labels[key]), "definition": str(ATTENDANCE_DEFINITIONS[key])}
-            for key in village_keys
+        "columns": [
+            ("name", str(_("Village"))),
+            ("shifts", str(_("Shifts"))),
+            ("on_time", str(_("On time"))),
+            ("late", str(_("Late"))),
+            ("early", str(_("Left early"))),
+            ("absent", str(_("Absent"))),
+            ("hours", str(_("Hours on duty"))),
         ],
-        "by_cadre": {
-            "columns": [
-                ("name", str(_("Cadre on duty"))),
-                ("village", str(_("Village"))),
-                *((key, str(cadre_labels[key])) for key in cadre_keys),
-            ],
-            "rows": cadre_rows,
-            "total": {**_attendance_total(cadre_rows, cadre_keys), "village": ""},
-            "definition": str(
-                _(
-                    "The person who signed in (the stand-in, else the planned cadre); desks nobody signed in to are "
-                    "counted against the village above, not against a cadre."
-                )
-            ),
-        },
+        "rows": attendance_by_village(town=town, start=start_day, end=end_day, now=now),
     }
 
 
