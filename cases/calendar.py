@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from villages.models import MarketDay
 
@@ -55,6 +56,13 @@ def working_days_between(start: dt.datetime, end: dt.datetime) -> int:
         if calendar.is_working_day(day):
             count += 1
     return count
+
+
+# The rule of town_non_working_dates in words, for the pages that apply it.
+WORKING_DAY_RULE = _(
+    "The hall works on weekdays that are not public holidays, on make-up working days (调休) and on the town's "
+    "market days that were not cancelled, a market day on a weekend or a holiday included."
+)
 
 
 def town_non_working_dates(*, town_ids, start: dt.date, end: dt.date) -> dict[int, set[dt.date]]:

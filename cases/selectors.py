@@ -13,7 +13,7 @@ from villages.selectors import next_market_days  # noqa: F401 — offered when b
 
 from . import workflow
 from .access import roles_for
-from .calendar import town_non_working_dates
+from .calendar import WORKING_DAY_RULE, town_non_working_dates
 from .models import Appointment, Case, CaseEvent, CaseStep, Material, Matter, Rating, Rectification, RouteStep
 from .models.feedback import counts_against_desk
 
@@ -307,6 +307,7 @@ def oversight(*, town_ids, now: dt.datetime | None = None, days: int = 90) -> di
         "odd_hours": list(odd_hour_events(town_ids=town_ids, since=since, now=now)[:OVERSIGHT_LIMIT]),
         "open_rectifications": open_listed,
         "open_rectifications_total": rectifications.count(),
+        "working_day_rule": WORKING_DAY_RULE,
         "since": since,
         "now": now,
     }
