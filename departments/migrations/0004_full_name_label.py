@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('departments', '0003_full_name'),
+        ("departments", "0003_full_name"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='department',
-            name='full_name',
-            field=models.CharField(blank=True, help_text='As it signs papers, e.g. 进结镇民政办, 天等县进结供电所, 天等县民政局; empty means town + name.', max_length=100, verbose_name='full name as signed'),
+            model_name="department",
+            name="full_name",
+            field=models.CharField(
+                blank=True,
+                help_text="As it signs papers, e.g. 进结镇民政办, 天等县进结供电所, 天等县民政局; empty means town + name.",
+                max_length=100,
+                verbose_name="full name as signed",
+            ),
         ),
     ]
