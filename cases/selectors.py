@@ -14,7 +14,18 @@ from villages.selectors import next_market_days  # noqa: F401 — offered when b
 from . import workflow
 from .access import roles_for
 from .calendar import WORKING_DAY_RULE, town_non_working_dates
-from .models import Appointment, Case, CaseEvent, CaseStep, Material, Matter, Rating, Rectification, RouteStep
+from .models import (
+    Appointment,
+    Case,
+    CaseEvent,
+    CaseStep,
+    Material,
+    Matter,
+    Rating,
+    RatingAppeal,
+    Rectification,
+    RouteStep,
+)
 from .models.feedback import counts_against_desk
 
 # --- the public catalogue ----------------------------------------------------------------------------------------
@@ -299,7 +310,7 @@ def oversight(*, town_ids, now: dt.datetime | None = None, days: int = 90) -> di
     for rectification in open_listed:
         due_on = rectification.due_on or timezone.localdate(rectification.due_at)
         late = rectification.due_at <= now
-        rectification.days_overdue = max((today - due_on).days, 1) if late else 0
+        rectification.days_overdue = max((today - due_on).days, 1) if late else 0  # type: ignore[attr-defined]
     return {
         "overdue": list(overdue),
         "longest": list(longest),
@@ -337,9 +348,11 @@ def odd_hour_events(*, town_ids, since: dt.datetime, now: dt.datetime) -> QueryS
 
 
 def open_rectifications(*, town_ids) -> QuerySet[Rectification]:
-    """Every rectification of the towns not yet done, however long ago it was opened, the oldest first."""
+    """Every rectification of the towns not yet done, however long ago it was opened, the oldest first; one an
+    upheld appeal excused is owed no more."""
     return (
         Rectification.objects.filter(rating__town_id__in=town_ids, done_at__isnull=True)
+        .exclude(rating__appeal__decision=RatingAppeal.Decision.UPHELD)
         .select_related("rating", "rating__case", "rating__case__matter", "rating__appeal", "department", "village")
         .order_by("opened_at", "pk")
     )
