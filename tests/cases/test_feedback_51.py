@@ -472,6 +472,9 @@ def test_no_appeal_to_decide_is_the_wrong_state(rectification, town_office):
     with refused("wrong_state"):
         ratings.appeal_decide(actor=town_office, rectification_id=rectification.pk, decision="upheld", note="成立")
 
+    assert not RatingAppeal.objects.exists()
+    assert A.APPEAL_DECIDED not in actions(rectification.rating.case)
+
 
 # --- 4. the town office reassigns ----------------------------------------------------------------------------------
 
@@ -548,6 +551,10 @@ def test_a_done_rectification_is_not_reassigned(rectification, town_office, cler
         ratings.rectification_reassign(
             actor=town_office, rectification_id=rectification.pk, department_id=other_department.pk, note="改派"
         )
+
+    rectification.refresh_from_db()
+    assert rectification.department_id != other_department.pk
+    assert A.REASSIGNED not in actions(rectification.rating.case)
 
 
 # --- the case history keeps it all ---------------------------------------------------------------------------------
