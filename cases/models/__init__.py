@@ -209,9 +209,27 @@ class Holiday(models.Model):
         HOLIDAY = "holiday", _("Holiday (no work)")
         WORKDAY = "workday", _("Make-up working day")
 
+    class Source(models.TextChoices):
+        NATIONAL = "national", _("National (imported)")
+        REGIONAL = "regional", _("Regional day")
+        MANUAL = "manual", _("Entered by hand")
+
     date = models.DateField(_("date"), unique=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.HOLIDAY)
     name = models.CharField(_("name"), max_length=50, blank=True)
+    # The import of the national calendar (cases.holidays) rewrites only its own rows, never a regional or hand-entered
+    # day: those are the town office's decisions.
+    source = models.CharField(
+        _("source"),
+        max_length=10,
+        choices=Source.choices,
+        default=Source.MANUAL,
+        help_text=_(
+            "National days come from the import of the State Council's calendar and are replaced by the next import. "
+            "Regional days are Guangxi's own: 壮族三月三 (the third day of the third lunar month) and the days "
+            "around it that the region gives off. The import never changes a regional or hand-entered day."
+        ),
+    )
 
     class Meta:
         verbose_name = _("holiday calendar day")
