@@ -1,15 +1,17 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
+from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from villages.admin_scope import SharedReadOnlyMixin, TownScopedAdmin, TownScopedTabularInline
 
-from . import guide
+from . import guide, holidays
 from .models import (
     Appointment,
     Case,
@@ -174,14 +176,63 @@ def mismatch_message(matter: Matter, total: int) -> str:
     ) % {"promised": matter.promised_days, "total": total}
 
 
+class HolidayForm(forms.ModelForm):
+    class Meta:
+        model = Holiday
+        fields = ["date", "kind", "name", "source"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A form sent without the source (older pages, scripts) keeps the day's source; a new day is hand-entered.
+        if "source" in self.fields:  # a reader's form has no fields: the admin shows them read-only
+            self.fields["source"].required = False
+
+    def clean_source(self):
+        return self.cleaned_data.get("source") or self.instance.source or Holiday.Source.MANUAL
+
+
 @admin.register(Holiday)
 class HolidayAdmin(SharedReadOnlyMixin, admin.ModelAdmin):
     """One calendar for every town's deadlines: town offices read it, a superuser keeps it (per town: issue 13)."""
 
-    list_display = ("date", "kind", "name")
-    list_filter = ("kind",)
+    form = HolidayForm
+    list_display = ("date", "kind", "name", "source")
+    list_filter = ("kind", "source")
     search_fields = ("name",)
     date_hierarchy = "date"
+    actions = ["import_next_year", "import_this_year"]
+    # Not counting the whole table keeps the action bar on an empty calendar too: the import is how a calendar starts.
+    show_full_result_count = False
+
+    def changelist_view(self, request, extra_context=None):
+        # The imports act on a year, not on ticked rows: let them run with nothing ticked (Django would refuse).
+        if request.method == "POST" and not request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
+            try:
+                chosen = request.POST.getlist("action")[int(request.POST.get("index", 0))]
+            except (IndexError, ValueError):
+                chosen = None
+            if chosen in self.actions:
+                post = request.POST.copy()
+                post.setlist(helpers.ACTION_CHECKBOX_NAME, ["0"])
+                post["select_across"] = "1"
+                request.POST = post
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(description=_("Import next year's national holidays"), permissions=["change"])
+    def import_next_year(self, request, queryset):
+        self._import_year(request, timezone.localdate().year + 1)
+
+    @admin.action(description=_("Import this year's national holidays"), permissions=["change"])
+    def import_this_year(self, request, queryset):
+        self._import_year(request, timezone.localdate().year)
+
+    def _import_year(self, request, year: int) -> None:
+        try:
+            result = holidays.import_national_year(year)
+        except holidays.CalendarUnknown as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(request, str(result), messages.SUCCESS)
 
 
 class ReadOnlyAdmin(TownScopedAdmin):

@@ -1,6 +1,8 @@
 from django import forms
+from django.apps import apps
 from django.contrib import admin
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Subquery
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .admin_scope import SharedReadOnlyMixin, TownScopedAdmin, TownScopedTabularInline
@@ -118,9 +120,26 @@ class TownStaffAdmin(SharedReadOnlyMixin, TownScopedAdmin):
 @admin.register(MarketDay)
 class MarketDayAdmin(TownScopedAdmin):
     form = MarketDayForm
-    list_display = ("date", "town", "source", "is_cancelled", "note")
+    list_display = ("date", "town", "on_holiday", "source", "is_cancelled", "note")
     list_filter = ("town", "source", "is_cancelled")
     date_hierarchy = "date"
+
+    def get_queryset(self, request):
+        # The holiday calendar is cases', which villages never imports: the model by name, and one subquery for the
+        # whole list instead of a query per row.
+        holiday = apps.get_model("cases", "Holiday")
+        holidays = holiday.objects.filter(date=OuterRef("date"), kind=holiday.Kind.HOLIDAY)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(is_holiday=Exists(holidays), holiday_name=Subquery(holidays.values("name")[:1]))
+        )
+
+    @admin.display(description=_("Holiday"), ordering="date")
+    def on_holiday(self, obj):
+        if not getattr(obj, "is_holiday", False):
+            return None
+        return format_html("<strong>{}</strong> {}", _("Holiday"), obj.holiday_name)
 
 
 @admin.register(Consultation)
