@@ -353,3 +353,18 @@ def test_holiday_changed_without_a_source_in_the_form_keeps_its_source(client_fo
     assert response.status_code == 302
     day.refresh_from_db()
     assert (day.name, day.source) == ("国庆", Holiday.Source.NATIONAL)
+
+
+def test_market_day_admin_queries_do_not_grow_with_market_days(client_for, town_office, town, national_day):
+    client = client_for(town_office)
+    client.get("/admin/villages/marketday/")
+    with CaptureQueriesContext(connection) as two_days:
+        client.get("/admin/villages/marketday/")
+
+    for n in range(1, 10):
+        MarketDayFactory(town=town, date=dt.date(2026, 10, 1) + dt.timedelta(days=3 * n))
+    with CaptureQueriesContext(connection) as eleven_days:
+        page = client.get("/admin/villages/marketday/").content.decode()
+
+    assert page.count(f"<strong>{_('Holiday')}</strong>") == 2  # 1 and 7 October
+    assert len(eleven_days.captured_queries) == len(two_days.captured_queries)
