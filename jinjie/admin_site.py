@@ -27,6 +27,9 @@ class HallAdminSite(admin.AdminSite):
             path("stats/", page(stats.monthly_stats), name="stats"),
             path("stats/export.xlsx", page(stats.monthly_export, fmt="xlsx"), name="stats_xlsx"),
             path("stats/export.csv", page(stats.monthly_export, fmt="csv"), name="stats_csv"),
+            path("stats/list/", page(stats.figure_list), name="stats_list"),
+            path("stats/print/", page(stats.report_print), name="stats_print"),
+            path("stats/issue/", page(stats.report_issue), name="stats_issue"),
             path("oversight/", page(stats.oversight_page), name="oversight"),
             # "View on site" before Django's own: it must not lead a town office to another town's row.
             path(

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 
 from cases.history import check_town_digests, last_sealable_day
 from cases.models import HistoryDigest
-from stats.queries import Month
+from stats.periods import Period, PeriodError
 from villages.models import Town
 from villages.selectors import towns_of_staff
 
@@ -30,7 +30,7 @@ def digest_towns(user):
     return towns_of_staff(user=user).order_by("code")
 
 
-def _town_and_month(request) -> tuple[list[Town], Town, Month]:
+def _town_and_month(request) -> tuple[list[Town], Town, Period]:
     towns = list(digest_towns(request.user))
     if not towns:
         raise PermissionDenied
@@ -39,20 +39,18 @@ def _town_and_month(request) -> tuple[list[Town], Town, Month]:
     if town is None:
         raise Http404  # another town's code typed by hand: as if it did not exist
     try:
-        month = Month.parse(request.GET["month"])
-    except (KeyError, ValueError):
+        month = Period.parse(request.GET["month"])
+        if month.kind != "month":
+            raise PeriodError(month)
+    except (KeyError, PeriodError):
         latest = last_sealable_day()
-        month = Month(latest.year, latest.month)
+        month = Period.month(latest.year, latest.month)
     return towns, town, month
 
 
-def _rows(town: Town, month: Month) -> list[dict]:
+def _rows(town: Town, month: Period) -> list[dict]:
     """The month's digests of one town, each re-folded from the events: {digest, differences, value_groups}."""
-    digests = list(
-        HistoryDigest.objects.filter(town=town, date__gte=month.first_day, date__lt=month.next.first_day).order_by(
-            "date"
-        )
-    )
+    digests = list(HistoryDigest.objects.filter(town=town, date__gte=month.start, date__lt=month.end).order_by("date"))
     differences = check_town_digests(town.pk, digests)
     return [
         {
@@ -73,7 +71,7 @@ def _context(request, admin_site, title: str) -> dict:
         "towns": towns,
         "town": town,
         "month": month,
-        "month_first": month.first_day,
+        "month_first": month.start,
         "rows": rows,
         "all_consistent": all(not row["differences"] for row in rows),
         "now": timezone.localtime(),

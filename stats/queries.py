@@ -1,81 +1,23 @@
-"""The town office's month: every figure is a database aggregate (no loops over cases in Python).
-
-Definitions are kept next to the numbers (DEFINITIONS) and shown on the page, in the export and in the API.
+"""The town office's report for a period: every figure is a database aggregate over the period's rows (no loops over
+cases in Python), each one defined once in stats.figures, compared with the period before (环比) and the same period
+a year before (同比), broken down in tables whose 合计 row is the headline figure.
 """
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import (
-    Aggregate,
-    Count,
-    DurationField,
-    ExpressionWrapper,
-    F,
-    FloatField,
-    Func,
-    IntegerField,
-    Q,
-    Sum,
-    Value,
-)
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, FloatField, Func, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases import workflow
-from cases.models import Case, CaseStep, Matter, MediationOutcome, Rating, Rectification
-from cases.models.feedback import counts_against_desk
+from cases.models import Case, Matter, Rating
+from cases.templatetags.hall import cn_date
 from departments.models import Department
-from villages.models import Consultation, Village
-from villages.selectors import attendance_by_village
+from villages.models import Village
 
-SATISFIED_MIN = Rating.Level.BASICALLY_SATISFIED
-BAD_MAX = Rating.Level.DISSATISFIED
-
-
-@dataclass(frozen=True)
-class Month:
-    year: int
-    month: int
-
-    @classmethod
-    def parse(cls, value: str) -> "Month":
-        try:
-            parsed = dt.datetime.strptime(value, "%Y-%m")
-        except (TypeError, ValueError):
-            raise ValueError(value) from None
-        return cls(parsed.year, parsed.month)
-
-    @classmethod
-    def current(cls) -> "Month":
-        today = timezone.localdate()
-        return cls(today.year, today.month)
-
-    def __str__(self) -> str:
-        return f"{self.year:04d}-{self.month:02d}"
-
-    @property
-    def first_day(self) -> dt.date:
-        return dt.date(self.year, self.month, 1)
-
-    @property
-    def next(self) -> "Month":
-        return Month(self.year + self.month // 12, self.month % 12 + 1)
-
-    @property
-    def previous(self) -> "Month":
-        return Month(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
-
-    def minus(self, months: int) -> "Month":
-        index = self.year * 12 + self.month - 1 - months
-        return Month(index // 12, index % 12 + 1)
-
-    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
-        start = timezone.make_aware(dt.datetime.combine(self.first_day, dt.time.min))
-        end = timezone.make_aware(dt.datetime.combine(self.next.first_day, dt.time.min))
-        return start, end
+from . import figures as f
+from .models import OpeningBalance
+from .periods import Period
 
 
 class PercentileCont(Aggregate):
@@ -130,430 +72,404 @@ def _rate(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-DEFINITIONS = {
-    "visits": _("Visits and consultations (person-times): people recorded in consultations plus applications "
-                "accepted, in the month."),
-    "consultations": _("Consultations and visits that opened no case (person-times)."),
-    "received": _("Applications accepted: cases received in the month, whatever happened to them later."),
-    "completed": _("Cases completed in the month (the last step done)."),
-    "same_day_rate": _("Same-day completion: share of the month's completed cases finished on the day they were "
-                       "received."),
-    "median_hours": _("Median time from reception to completion of the month's completed cases, in hours "
-                      "(calendar time, including nights, weekends and time awaiting materials)."),
-    "p90_hours": _("90th percentile of that time, in hours: nine in ten cases were completed faster."),
-    "overdue_steps": _("Steps due in the month that were finished after their due time or are still open past it."),
-    "joint": _("Village and town together: cases received in the month that have a village certificate step and "
-               "a town desk step."),
-    "disputes": _("Disputes mediated: dispute cases closed in the month with a mediation outcome."),
-    "disputes_success": _("Of those, mediated successfully."),
-    "ratings": _("Ratings given in the month."),
-    "satisfaction_rate": _("Satisfaction: ratings of 'basically satisfied' or better over all ratings of the month."),
-    "bad_ratings": _("Bad ratings (dissatisfied or very dissatisfied) given in the month."),
-    "rectifications_done": _("Rectifications opened by the month's bad ratings that are done."),
-    "rectifications_late": _("Rectifications opened by the month's bad ratings done late or still open past due "
-                             "(15 working days)."),
-    "rejected": _("Cases decided not to grant (不予办理, after acceptance) in the month."),
-    "refused": _("Applications not accepted (不予受理, before acceptance) in the month."),
+# --- the headline -----------------------------------------------------------------------------------------------
+
+COUNTED = (
+    "applications", "consultations", "received", "pending_materials", "completed", "same_day", "one_visit",
+    "overdue_steps", "joint", "disputes", "disputes_failed", "disputes_referred", "ratings", "satisfied",
+    "bad_ratings", "rectifications_done", "rectifications_late", "rejected", "refused",
+)  # fmt: skip
+
+# The figures made of others: (label, definition, parts it links to).
+DERIVED = {
+    "visits": (
+        _("Visits and consultations"),
+        _("Visits and consultations (person-times): applications handed in plus people recorded in consultations."),
+        ("applications", "consultations"),
+    ),
+    "one_visit_rate": (
+        _("Done-in-one-visit rate (%)"),
+        _("一次办结率: cases done in one visit over all cases completed in the period (see 'Done in one visit')."),
+        ("one_visit", "completed"),
+    ),
+    "same_day_rate": (
+        _("Same-day completion rate (%)"),
+        _("Same-day completion: share of the period's completed cases finished on the day they were received."),
+        ("same_day", "completed"),
+    ),
+    "median_hours": (
+        _("Median time to complete (h)"),
+        _("Median time from reception to completion of the period's completed cases, in hours (calendar time, "
+          "including nights, weekends and time awaiting materials)."),
+        ("completed",),
+    ),
+    "p90_hours": (
+        _("90th percentile time to complete (h)"),
+        _("90th percentile of that time, in hours: nine in ten cases were completed faster."),
+        ("completed",),
+    ),
+    "satisfaction_rate": (
+        _("Satisfaction rate (%)"),
+        _("Satisfaction: ratings of 'basically satisfied' or better over all ratings of the period."),
+        ("satisfied", "ratings"),
+    ),
 }  # fmt: skip
 
-LABELS = {
-    "visits": _("Visits and consultations"),
-    "consultations": _("Consultations"),
-    "received": _("Applications accepted"),
-    "completed": _("Completed"),
-    "same_day_rate": _("Same-day completion rate (%)"),
-    "median_hours": _("Median time to complete (h)"),
-    "p90_hours": _("90th percentile time to complete (h)"),
-    "overdue_steps": _("Overdue steps"),
-    "joint": _("Village and town together"),
-    "disputes": _("Disputes mediated"),
-    "disputes_success": _("Mediated successfully"),
-    "ratings": _("Ratings"),
-    "satisfaction_rate": _("Satisfaction rate (%)"),
-    "bad_ratings": _("Bad ratings"),
-    "rectifications_done": _("Rectifications done"),
-    "rectifications_late": _("Rectifications late"),
-    "rejected": _("Not granted"),
-    "refused": _("Not accepted"),
-}
+# The order of the headline on the page, the paper and the workbook.
+HEADLINE = (
+    "visits", "consultations", "applications", "received", "pending_materials", "completed", "one_visit_rate",
+    "same_day_rate", "median_hours", "p90_hours", "overdue_steps", "joint", "disputes", "disputes_failed",
+    "disputes_referred", "ratings", "satisfaction_rate", "bad_ratings", "rectifications_done",
+    "rectifications_late", "rejected", "refused",
+)  # fmt: skip
+RATES = frozenset({"one_visit_rate", "same_day_rate", "satisfaction_rate"})
+HOURS = frozenset({"median_hours", "p90_hours"})
+
+LABELS = {key: FIGURE.label for key, FIGURE in f.FIGURES.items()} | {k: v[0] for k, v in DERIVED.items()}
+DEFINITIONS = {key: FIGURE.definition for key, FIGURE in f.FIGURES.items()} | {k: v[1] for k, v in DERIVED.items()}
 
 
-def _case_figures(town, start, end) -> dict:
-    tz = timezone.get_current_timezone()
-    cases = Case.objects.filter(town=town)
-    received = cases.filter(received_at__gte=start, received_at__lt=end).aggregate(
-        received=Count("pk"), joint=Count("pk", filter=Q(is_joint=True))
-    )
-    closed = (
-        cases.filter(closed_at__gte=start, closed_at__lt=end)
-        .annotate(received_day=TruncDate("received_at", tzinfo=tz), closed_day=TruncDate("closed_at", tzinfo=tz))
-        .aggregate(
-            completed=Count("pk", filter=Q(state=Case.State.COMPLETED)),
-            same_day=Count("pk", filter=Q(state=Case.State.COMPLETED, received_day=F("closed_day"))),
-            rejected=Count("pk", filter=Q(state=Case.State.REJECTED)),
-            refused=Count("pk", filter=Q(state=Case.State.REFUSED)),
-            disputes=Count("pk", filter=Q(matter__category=Matter.Category.DISPUTE) & ~Q(mediation_outcome="")),
-            disputes_success=Count(
-                "pk", filter=Q(matter__category=Matter.Category.DISPUTE, mediation_outcome=MediationOutcome.SUCCESS)
-            ),
-        )
-    )
-    median, p90 = _percentiles(cases.filter(state=Case.State.COMPLETED, closed_at__gte=start, closed_at__lt=end))
-    return {**received, **closed, "median_hours": median, "p90_hours": p90}
+def span_of(period: Period, now: dt.datetime) -> f.Span:
+    start, end = period.bounds()
+    return f.Span(start=start, end=end, now=now)
 
 
-def _due_in(start, end) -> Q:
-    """Steps whose due date (cases.workflow: the last working day of the limit) falls in [start, end)."""
-    return Q(due_on__gte=timezone.localdate(start), due_on__lt=timezone.localdate(end))
-
-
-def _overdue_steps(now) -> Q:
-    """Finished after it became overdue, or red now (cases.workflow) — the clock is stopped while awaiting."""
-    return Q(finished_at__gte=F("due_at")) | (Q(finished_at__isnull=True) & workflow.overdue_q(now))
-
-
-def _rating_figures(ratings) -> dict:
-    # Counting `level` (in the covering index) rather than ids keeps these index-only scans.
-    result = ratings.aggregate(
-        ratings=Count("level"),
-        satisfied=Count("level", filter=Q(level__gte=SATISFIED_MIN)),
-        bad_ratings=Count("level", filter=Q(level__lte=BAD_MAX)),
-    )
-    result["satisfaction_rate"] = _rate(result["satisfied"], result["ratings"])
-    return result
-
-
-def monthly_report(*, town, month: Month, now: dt.datetime | None = None) -> dict:
-    now = now or timezone.now()
-    start, end = month.bounds()
-    cases = _case_figures(town, start, end)
-    consultations = Consultation.objects.filter(town=town, recorded_at__gte=start, recorded_at__lt=end).aggregate(
-        people=Coalesce(Sum("people"), 0), records=Count("pk")
-    )
-    steps = CaseStep.objects.filter(_due_in(start, end), case__town=town)
-    overdue = steps.filter(_overdue_steps(now)).count()
-    ratings = _rating_figures(Rating.objects.filter(town=town, rated_at__gte=start, rated_at__lt=end))
-    rectifications = Rectification.objects.filter(
-        counts_against_desk("rating__"), rating__town=town, opened_at__gte=start, opened_at__lt=end
-    ).aggregate(
-        opened=Count("pk"),
-        done=Count("pk", filter=Q(done_at__isnull=False)),
-        late=Count("pk", filter=workflow.late_q(now, finished="done_at")),
-    )
-    headline = {
-        "visits": cases["received"] + consultations["people"],
-        "consultations": consultations["people"],
-        "received": cases["received"],
-        "completed": cases["completed"],
-        "same_day_rate": _rate(cases["same_day"], cases["completed"]),
-        "median_hours": cases["median_hours"],
-        "p90_hours": cases["p90_hours"],
-        "overdue_steps": overdue,
-        "joint": cases["joint"],
-        "disputes": cases["disputes"],
-        "disputes_success": cases["disputes_success"],
-        "ratings": ratings["ratings"],
-        "satisfaction_rate": ratings["satisfaction_rate"],
-        "bad_ratings": ratings["bad_ratings"],
-        "rectifications_done": rectifications["done"],
-        "rectifications_late": rectifications["late"],
-        "rejected": cases["rejected"],
-        "refused": cases["refused"],
-    }
+def figures(*, town, period: Period, now: dt.datetime) -> dict:
+    """Every headline figure of the period, one query per source and one for the percentiles."""
+    span = span_of(period, now)
+    values = f.aggregate(town, span, COUNTED)
+    median, p90 = _percentiles(f.FIGURES["completed"].rows(town, span))
     return {
-        "town": {"code": town.code, "name": town.name},
-        "month": str(month),
-        "headline": [
-            {"key": key, "label": str(LABELS[key]), "value": value, "definition": str(DEFINITIONS[key])}
-            for key, value in headline.items()
-        ],
-        "figures": headline,
-        "by_village": by_village(town=town, start=start, end=end),
-        "by_department": by_department(town=town, start=start, end=end, now=now),
-        "by_matter": by_matter(town=town, start=start, end=end),
-        "by_village_desk": by_village_desk(town=town, start=start, end=end, now=now),
-        "attendance": attendance(town=town, month=month, now=now),
-        "series": series(town=town, month=month),
-        "totals": totals(town=town),
+        **values,
+        "visits": values["applications"] + values["consultations"],
+        "one_visit_rate": _rate(values["one_visit"], values["completed"]),
+        "same_day_rate": _rate(values["same_day"], values["completed"]),
+        "median_hours": median,
+        "p90_hours": p90,
+        "satisfaction_rate": _rate(values["satisfied"], values["ratings"]),
     }
 
 
-def _merge(base: list[dict], *parts: dict[int, dict]) -> list[dict]:
-    """Lay grouped counts (keyed by id) over the full list of villages, departments or matters."""
+def change(key: str, value, base) -> str | None:
+    """How a figure moved against a comparison: a count in per cent of the base, a rate in percentage points, a
+    time in hours. None when there is nothing to compare with."""
+    if value is None or base is None:
+        return None
+    if key in RATES:
+        return f"{value - base:+.1f}个百分点"
+    if key in HOURS:
+        return f"{value - base:+.1f}小时"
+    if not base:
+        return None
+    return f"{100 * (value - base) / base:+.1f}%"
+
+
+def _headline(current: dict, previous: dict | None, year_before: dict | None) -> list[dict]:
     rows = []
-    for row in base:
-        merged = dict(row)
-        for part in parts:
-            merged.update(part.get(row["pk"], {}))
-        rows.append(merged)
+    for key in HEADLINE:
+        parts = DERIVED[key][2] if key in DERIVED else (key,)
+        row = {
+            "key": key,
+            "label": str(LABELS[key]),
+            "value": current[key],
+            "definition": str(DEFINITIONS[key]),
+            "parts": [{"key": part, "label": str(LABELS[part]), "value": current[part]} for part in parts],
+        }
+        for name, other in (("previous", previous), ("year_before", year_before)):
+            if other is not None:
+                row[name] = other[key]
+                row[f"{name}_change"] = change(key, current[key], other[key])
+        rows.append(row)
     return rows
 
 
-def _grouped(queryset, key: str, **aggregates) -> dict[int, dict]:
-    return {row.pop(key): row for row in queryset.values(key).annotate(**aggregates).order_by()}
+def report(*, town, period: Period, now: dt.datetime | None = None, compare: bool = True) -> dict:
+    """The report the town office files for `period`: the headline with 环比 and 同比, the breakdowns with their 合计
+    rows, attendance, the thirteen months up to the period's last month, and the since-start totals."""
+    now = now or timezone.now()
+    span = span_of(period, now)
+    current = figures(town=town, period=period, now=now)
+    previous = figures(town=town, period=period.previous, now=now) if compare else None
+    year_before = figures(town=town, period=period.year_before, now=now) if compare else None
+    year, month = period.last_month
+    return {
+        "town": {"code": town.code, "name": town.name, "government": town.government},
+        "title": report_title(town, period),
+        "period": {"param": period.param, "kind": period.kind, "label": period.label,
+                   "start": period.start.isoformat(), "end": period.last_day.isoformat(),
+                   "previous": period.previous.label, "year_before": period.year_before.label},
+        "month": period.param,
+        "headline": _headline(current, previous, year_before),
+        "figures": current,
+        "previous": previous,
+        "year_before": year_before,
+        "by_village": by_village(town=town, span=span),
+        "by_department": by_department(town=town, span=span),
+        "by_village_desk": by_village_desk(town=town, span=span),
+        "by_matter": by_matter(town=town, span=span),
+        "series": series(town=town, last=Period.month(year, month)),
+        "highlight": period.months,
+        "totals": totals(town=town, now=now),
+    }  # fmt: skip
 
+
+def report_title(town, period: Period) -> str:
+    """进结镇"村事镇办"便民服务站2026年11月工作情况统计表: the form's title as the town files it."""
+    return f"{town.name}“村事镇办”便民服务站{period.label}工作情况统计表"
+
+
+def monthly_report(*, town, month: Period, now: dt.datetime | None = None) -> dict:
+    return report(town=town, period=month, now=now)
+
+
+# --- the breakdowns ---------------------------------------------------------------------------------------------
 
 TOTAL_LABEL = _("Total")
 
 
-def _with_total(table: dict) -> dict:
-    """Add the 合计 row: the sum of every numeric column over the rows and the extra rows (which together are
-    complete for the town, so each sum is the month's headline figure)."""
-    keys = [key for key, _label in table["columns"][1:]]
-    every = [*table["rows"], *table.get("extra_rows", [])]
-    table["total"] = {"name": str(TOTAL_LABEL), **{key: sum(row[key] or 0 for row in every) for key in keys}}
-    table.setdefault("extra_rows", [])
-    return table
+NAME_LABELS = {"village": _("Village"), "department": _("Department"), "matter": _("Matter")}
 
 
-def by_village(*, town, start, end) -> dict:
-    # Each figure is grouped from its own fact table over the month's index range, then laid over the villages:
-    # one join of villages to all cases would read every case the town ever had.
-    zero = {"received": 0, "joint": 0, "completed": 0, "consultations": 0}
-    received = _grouped(
-        Case.objects.filter(town=town, received_at__gte=start, received_at__lt=end),
-        "village_id",
-        received=Count("pk"),
-        joint=Count("pk", filter=Q(is_joint=True)),
-    )
-    completed = _grouped(
-        Case.objects.filter(town=town, state=Case.State.COMPLETED, closed_at__gte=start, closed_at__lt=end),
-        "village_id",
-        completed=Count("pk"),
-    )
-    consultations = _grouped(
-        Consultation.objects.filter(town=town, recorded_at__gte=start, recorded_at__lt=end, village__isnull=False),
-        "village_id",
-        consultations=Sum("people"),
-    )
-    no_village = Consultation.objects.filter(
-        town=town, recorded_at__gte=start, recorded_at__lt=end, village__isnull=True
-    ).aggregate(people=Coalesce(Sum("people"), 0))["people"]
-    villages = [{**v, **zero} for v in Village.objects.filter(town=town).order_by("desk_order").values("pk", "name")]
-    return _with_total(
-        {
-            "columns": [
-                ("name", str(_("Village"))),
-                ("received", str(_("Applications accepted"))),
-                ("completed", str(_("Completed"))),
-                ("joint", str(_("Village and town together"))),
-                ("consultations", str(_("Consultations"))),
-            ],
-            "rows": _merge(villages, received, completed, consultations),
-            # Consultations at the hall's front desk name no village: shown, not left out of the 合计.
-            "extra_rows": [{"name": str(_("No village")), **zero, "consultations": no_village}],
-        }
-    )
+def _table(*, key, title, dimension, columns, base, values, extra_rows=(), total_figures=None) -> dict:
+    """A breakdown: a row per village / department / matter (zeros included), extra rows for what belongs to none
+    of them, and the 合计 row — the sum of every column over all rows, which is the headline figure.
 
-
-def by_department(*, town, start, end, now) -> dict:
-    zero = {"handled": 0, "overdue": 0, "bad_ratings": 0}
-    steps = CaseStep.objects.filter(case__town=town, department__isnull=False)
-    handled = _grouped(
-        steps.filter(state=CaseStep.State.DONE, finished_at__gte=start, finished_at__lt=end),
-        "department_id",
-        handled=Count("pk"),
-    )
-    overdue = _grouped(
-        steps.filter(_due_in(start, end)).filter(_overdue_steps(now)),
-        "department_id",
-        overdue=Count("pk"),
-    )
-    bad = _grouped(
-        # A rating whose appeal the town office upheld is not counted against the desk.
-        Rectification.objects.filter(
-            counts_against_desk("rating__"), rating__town=town, opened_at__gte=start, opened_at__lt=end
-        ),
-        "department_id",
-        bad_ratings=Count("pk"),
-    )
-    departments = [
-        {**d, **zero}
-        for d in Department.objects.filter(Q(town=town) | Q(pk__in=[*handled, *overdue, *bad]))
-        .order_by("level", "desk_order", "name")
-        .values("pk", "name")
-    ]
-    village = by_village_desk(town=town, start=start, end=end, now=now)["total"]
-    upheld = Rectification.objects.filter(
-        ~counts_against_desk("rating__"), rating__town=town, opened_at__gte=start, opened_at__lt=end
-    ).count()
-    return _with_total(
-        {
-            "columns": [
-                ("name", str(_("Department"))),
-                ("handled", str(_("Steps completed"))),
-                ("overdue", str(_("Overdue steps"))),
-                ("bad_ratings", str(_("Bad ratings"))),
-            ],
-            "rows": _merge(departments, handled, overdue, bad),
-            # The village steps (certificates) and the village desks' 差评, split by village in by_village_desk;
-            # and the 差评 whose appeal was upheld, which count against no desk but are in the month's figure.
-            "extra_rows": [
-                {"name": str(_("Villages (village committees)")), **{k: village[k] for k in zero}},
-                {"name": str(_("Appeal upheld (not counted against a desk)")), **zero, "bad_ratings": upheld},
-            ],
-        }
-    )
-
-
-def by_village_desk(*, town, start, end, now) -> dict:
-    """The village steps (村委证明 and other village work) and the 差评 answered by a village desk, per village."""
-    zero = {"handled": 0, "overdue": 0, "bad_ratings": 0}
-    steps = CaseStep.objects.filter(case__town=town, department__isnull=True)
-    handled = _grouped(
-        steps.filter(state=CaseStep.State.DONE, finished_at__gte=start, finished_at__lt=end),
-        "case__village_id",
-        handled=Count("pk"),
-    )
-    overdue = _grouped(
-        steps.filter(_due_in(start, end)).filter(_overdue_steps(now)), "case__village_id", overdue=Count("pk")
-    )
-    bad = _grouped(
-        Rectification.objects.filter(
-            counts_against_desk("rating__"),
-            rating__town=town,
-            department__isnull=True,
-            opened_at__gte=start,
-            opened_at__lt=end,
-        ),
-        "village_id",
-        bad_ratings=Count("pk"),
-    )
-    villages = [{**v, **zero} for v in Village.objects.filter(town=town).order_by("desk_order").values("pk", "name")]
-    return _with_total(
-        {
-            "columns": [
-                ("name", str(_("Village"))),
-                ("handled", str(_("Village steps completed"))),
-                ("overdue", str(_("Overdue village steps"))),
-                ("bad_ratings", str(_("Bad ratings of the village desk"))),
-            ],
-            "rows": _merge(villages, handled, overdue, bad),
-        }
-    )
-
-
-def by_matter(*, town, start, end) -> dict:
-    received = _grouped(
-        Case.objects.filter(town=town, received_at__gte=start, received_at__lt=end), "matter_id", received=Count("pk")
-    )
-    closed = _grouped(
-        Case.objects.filter(town=town, closed_at__gte=start, closed_at__lt=end),
-        "matter_id",
-        completed=Count("pk", filter=Q(state=Case.State.COMPLETED)),
-        rejected=Count("pk", filter=Q(state=Case.State.REJECTED)),
-        refused=Count("pk", filter=Q(state=Case.State.REFUSED)),
-    )
-    active = set(received) | set(closed)
-    matters = [
-        {**m, "received": 0, "completed": 0, "rejected": 0, "refused": 0}
-        for m in Matter.objects.filter(pk__in=active).order_by("category", "display_order", "code").values("pk", "name")
-    ]
-    return _with_total(
-        {
-            "columns": [
-                ("name", str(_("Matter"))),
-                ("received", str(_("Applications accepted"))),
-                ("completed", str(_("Completed"))),
-                ("rejected", str(_("Not granted"))),
-                ("refused", str(_("Not accepted"))),
-            ],
-            "rows": _merge(matters, received, closed),
-        }
-    )
-
-
-# Attendance (issue 11, point 5): every village is expected at its desk on every market day of the month that is not
-# cancelled and is over, whether or not a shift was planned. Judged to the whole second, like DutyShift.attendance.
-ATTENDANCE_DEFINITIONS = {
-    "expected": _("Market days of the month that are over and not cancelled, times the villages of the town."),
-    "shifts": _("Desks on the roster (a shift row, with or without a cadre planned)."),
-    "on_time": _("Signed in by the sign-in time and signed out from the sign-out time."),
-    "late": _("Signed in after the sign-in time."),
-    "early": _("Signed out before the sign-out time. A desk never signed out is not counted here."),
-    "not_signed_out": _("Signed in but never signed out (未签退): the hours on duty are not known."),
-    "absent": _("No shift planned, or a shift nobody signed in to (缺岗): counted against the village."),
-    "hours": _("Hours between sign-in and sign-out of the desks signed out, to 0.1 h; the 合计 adds the rows."),
-    "short": _("Signed in and out less than 7 hours apart (the 7 of 947)."),
-    "seal_unconfirmed": _("Signed in without the cadre confirming the village seal (a sign-in entered by correction)."),
-}
-ATTENDANCE_COUNTS = ("on_time", "late", "early", "not_signed_out", "short", "seal_unconfirmed")
-SEVEN_HOURS = dt.timedelta(hours=7)
-
-
-def attendance(*, town, month: Month, now) -> dict:
-    start_day = month.first_day
-    end_day = month.next.first_day - dt.timedelta(days=1)
+    `columns` are (column key, label, figure key); a cell links to the rows of its figure in its row's dimension
+    value. An extra row names its own figure per column and the dimension value it stands for ("all": no filter).
+    """
+    keys = [column for column, _label, _figure in columns]
+    rows = []
+    for item in base:
+        counted = values.get(item["pk"], {})
+        row = {"pk": item["pk"], "name": item["name"]}
+        for column, _label, figure in columns:
+            row[column] = counted.get(figure, 0) or 0
+        row["links"] = {column: (figure, dimension, item["pk"]) for column, _label, figure in columns}
+        rows.append(row)
+    extras = [dict(row) for row in extra_rows]
+    every = [*rows, *extras]
+    total = {"name": str(TOTAL_LABEL), **{column: sum(row.get(column) or 0 for row in every) for column in keys}}
+    total["links"] = {
+        column: ((total_figures or {}).get(column, figure), None, None) for column, _label, figure in columns
+    }
     return {
+        "key": key,
+        "title": str(title),
+        "dimension": dimension,
         "columns": [
-            ("name", str(_("Village"))),
-            ("shifts", str(_("Shifts"))),
-            ("on_time", str(_("On time"))),
-            ("late", str(_("Late"))),
-            ("early", str(_("Left early"))),
-            ("absent", str(_("Absent"))),
-            ("hours", str(_("Hours on duty"))),
+            ("name", str(NAME_LABELS[dimension])),
+            *((column, str(label)) for column, label, _figure in columns),
         ],
-        "rows": attendance_by_village(town=town, start=start_day, end=end_day, now=now),
+        "rows": rows,
+        "extra_rows": extras,
+        "total": total,
     }
 
 
-def series(*, town, month: Month, months: int = 13) -> list[dict]:
-    """The chosen month and the twelve before it: accepted, completed and satisfaction per month.
+def _villages(town) -> list[dict]:
+    return list(Village.objects.filter(town=town).order_by("desk_order").values("pk", "name"))
+
+
+def by_village(*, town, span: f.Span) -> dict:
+    columns = [
+        ("received", _("Applications accepted"), "received"),
+        ("completed", _("Completed"), "completed"),
+        ("joint", _("Village and town together"), "joint"),
+        ("consultations", _("Consultations"), "consultations"),
+    ]
+    values = f.grouped(town, span, "village", [figure for _c, _l, figure in columns])
+    no_village = values.get(None, {}).get("consultations", 0) or 0
+    return _table(
+        key="by_village",
+        title=_("By village"),
+        dimension="village",
+        columns=columns,
+        base=_villages(town),
+        values=values,
+        # Consultations at the hall's front desk name no village: shown, not left out of the 合计.
+        extra_rows=[
+            {
+                "pk": None,
+                "name": str(_("No village")),
+                "received": 0,
+                "completed": 0,
+                "joint": 0,
+                "consultations": no_village,
+                "links": {"consultations": ("consultations", "village", None)},
+            }
+        ],
+    )
+
+
+def by_department(*, town, span: f.Span) -> dict:
+    columns = [
+        ("handled", _("Steps completed"), "desk_steps_done"),
+        ("overdue", _("Overdue steps"), "desk_overdue"),
+        ("bad_ratings", _("Bad ratings"), "desk_bad_ratings"),
+    ]
+    values = f.grouped(town, span, "department", [figure for _c, _l, figure in columns])
+    worked = [pk for pk in values if pk is not None]
+    departments = (
+        Department.objects.filter(Q(town=town) | Q(pk__in=worked))
+        .order_by("level", "desk_order", "name")
+        .values("pk", "name")
+    )
+    village = f.aggregate(town, span, ("village_steps_done", "village_overdue", "village_bad_ratings", "appeal_upheld"))
+    return _table(
+        key="by_department",
+        title=_("By department"),
+        dimension="department",
+        columns=columns,
+        base=departments,
+        values=values,
+        # The village steps (certificates) and the village desks' 差评, split by village in by_village_desk; and the
+        # 差评 whose appeal was upheld, which count against no desk but are in the period's figure.
+        extra_rows=[
+            {
+                "pk": None,
+                "name": str(_("Villages (village committees)")),
+                "handled": village["village_steps_done"],
+                "overdue": village["village_overdue"],
+                "bad_ratings": village["village_bad_ratings"],
+                "links": {
+                    "handled": ("village_steps_done", None, None),
+                    "overdue": ("village_overdue", None, None),
+                    "bad_ratings": ("village_bad_ratings", None, None),
+                },
+            },
+            {
+                "pk": None,
+                "name": str(_("Appeal upheld (not counted against a desk)")),
+                "handled": 0,
+                "overdue": 0,
+                "bad_ratings": village["appeal_upheld"],
+                "links": {"bad_ratings": ("appeal_upheld", None, None)},
+            },
+        ],
+        total_figures={"handled": "steps_done", "overdue": "overdue_steps", "bad_ratings": "rectifications"},
+    )
+
+
+def by_village_desk(*, town, span: f.Span) -> dict:
+    """The village steps (村委证明 and other village work) and the 差评 answered by a village desk, per village."""
+    columns = [
+        ("handled", _("Village steps completed"), "village_steps_done"),
+        ("overdue", _("Overdue village steps"), "village_overdue"),
+        ("bad_ratings", _("Bad ratings of the village desk"), "village_bad_ratings"),
+    ]
+    values = f.grouped(town, span, "village", [figure for _c, _l, figure in columns])
+    return _table(
+        key="by_village_desk",
+        title=_("Village desks"),
+        dimension="village",
+        columns=columns,
+        base=_villages(town),
+        values=values,
+    )
+
+
+def by_matter(*, town, span: f.Span) -> dict:
+    columns = [
+        ("received", _("Applications accepted"), "received"),
+        ("completed", _("Completed"), "completed"),
+        ("rejected", _("Not granted"), "rejected"),
+        ("refused", _("Not accepted"), "refused"),
+    ]
+    values = f.grouped(town, span, "matter", [figure for _c, _l, figure in columns])
+    matters = (
+        Matter.objects.filter(pk__in=[pk for pk, row in values.items() if any(row.values())])
+        .order_by("category", "display_order", "code")
+        .values("pk", "name")
+    )
+    return _table(key="by_matter", title=_("By matter"), dimension="matter", columns=columns, base=matters,
+                  values=values)  # fmt: skip
+
+
+# --- the thirteen months and the since-start totals ---------------------------------------------------------------
+
+
+def series(*, town, last: Period, months: int = 13) -> list[dict]:
+    """The month `last` and the twelve before it: accepted, completed and satisfaction per month.
 
     One pass per table with a filtered COUNT per month: plain range comparisons on the covering indexes, several
-    times cheaper than grouping by a month computed in local time for every row.
-    """
-    keys = [month.minus(months - 1 - i) for i in range(months)]
-    bounds = [m.bounds() for m in keys]
-    start, end = bounds[0][0], bounds[-1][1]
+    times cheaper than grouping by a month computed in local time for every row."""
+    keys = [last]
+    for _i in range(months - 1):
+        keys.insert(0, keys[0].previous)
+    first = keys[0].bounds()[0]
+    end = keys[-1].bounds()[1]
+    spans = [k.bounds() for k in keys]
 
     def per_month(field: str, counted: str, extra: Q | None = None) -> dict:
         return {
             f"m{i}": Count(counted, filter=Q(**{f"{field}__gte": lo, f"{field}__lt": hi}) & (extra or Q()))
-            for i, (lo, hi) in enumerate(bounds)
+            for i, (lo, hi) in enumerate(spans)
         }
 
-    received = Case.objects.filter(town=town, received_at__gte=start, received_at__lt=end).aggregate(
-        **per_month("received_at", "received_at")
+    accepted = Case.objects.filter(town=town, accepted_at__gte=first, accepted_at__lt=end).aggregate(
+        **per_month("accepted_at", "accepted_at")
     )
     completed = Case.objects.filter(
-        town=town, state=Case.State.COMPLETED, closed_at__gte=start, closed_at__lt=end
+        town=town, state=Case.State.COMPLETED, closed_at__gte=first, closed_at__lt=end
     ).aggregate(**per_month("closed_at", "closed_at"))
-    satisfied_per_month = {
-        f"ok{key[1:]}": value for key, value in per_month("rated_at", "level", Q(level__gte=SATISFIED_MIN)).items()
+    satisfied = {
+        f"ok{key[1:]}": value for key, value in per_month("rated_at", "level", Q(level__gte=f.SATISFIED_MIN)).items()
     }
-    rated = Rating.objects.filter(town=town, rated_at__gte=start, rated_at__lt=end).aggregate(
-        **per_month("rated_at", "level"), **satisfied_per_month
+    rated = Rating.objects.filter(town=town, rated_at__gte=first, rated_at__lt=end).aggregate(
+        **per_month("rated_at", "level"), **satisfied
     )
     return [
         {
-            "month": str(m),
-            "received": received[f"m{i}"],
+            "month": k.param,
+            "received": accepted[f"m{i}"],
             "completed": completed[f"m{i}"],
             "satisfaction_rate": _rate(rated[f"ok{i}"], rated[f"m{i}"]),
         }
-        for i, m in enumerate(keys)
+        for i, k in enumerate(keys)
     ]
 
 
-def totals(*, town) -> list[dict]:
-    """Since the start, like the article's figures."""
-    # COUNT(*) rather than COUNT(id): the covering index (town, received_at) answers without reading the table.
-    cases = Case.objects.filter(town=town).aggregate(
-        received=Count("*"),
-        joint=Count("received_at", filter=Q(is_joint=True)),
-        # Only dispute cases get a mediation outcome (services.step_complete), so no join to the catalogue.
-        disputes=Count("received_at", filter=~Q(mediation_outcome="")),
-    )
-    people = Consultation.objects.filter(town=town).aggregate(
-        n=Coalesce(Sum("people"), Value(0), output_field=IntegerField())
-    )
-    ratings = _rating_figures(Rating.objects.filter(town=town))
-    return [
-        {"key": "visits", "label": str(LABELS["visits"]), "value": cases["received"] + people["n"]},
-        {"key": "received", "label": str(LABELS["received"]), "value": cases["received"]},
-        {"key": "joint", "label": str(LABELS["joint"]), "value": cases["joint"]},
-        {"key": "disputes", "label": str(LABELS["disputes"]), "value": cases["disputes"]},
-        {"key": "satisfaction_rate", "label": str(LABELS["satisfaction_rate"]), "value": ratings["satisfaction_rate"]},
-    ]
+TOTALS = ("visits", "received", "joint", "disputes", "satisfaction_rate")
+# Before any opening balance: the system's figures start with its first case (or consultation).
+EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+def totals(*, town, now: dt.datetime) -> dict:
+    """Since the start, like the article's figures: the opening balance from the paper ledgers (stats.OpeningBalance)
+    plus the system's own counts from the day it took over, by the same definitions as the period's figures."""
+    balance = OpeningBalance.objects.filter(town=town).first()
+    start = EPOCH if balance is None else timezone.make_aware(dt.datetime.combine(balance.system_from, dt.time.min))
+    span = f.Span(start=start, end=now, now=now)
+    counted = f.aggregate(town, span, ("applications", "consultations", "received", "joint", "disputes",
+                                       "ratings", "satisfied"))  # fmt: skip
+    system = {
+        "visits": counted["applications"] + counted["consultations"],
+        "received": counted["received"],
+        "joint": counted["joint"],
+        "disputes": counted["disputes"],
+        "ratings": counted["ratings"],
+        "satisfied": counted["satisfied"],
+    }
+    ledger = {key: getattr(balance, key) if balance else 0 for key in system}
+    combined = {key: system[key] + ledger[key] for key in system}
+    combined["satisfaction_rate"] = _rate(combined["satisfied"], combined["ratings"])
+    if balance is not None:
+        since = balance.counted_from
+    else:
+        first = Case.objects.filter(town=town).aggregate(first=Min("received_at"))["first"]
+        since = timezone.localdate(first) if first else None
+    return {
+        "since": since.isoformat() if since else None,
+        "since_label": cn_date(since),
+        "balance": (
+            {"counted_from": cn_date(balance.counted_from), "system_from": cn_date(balance.system_from),
+             "source": balance.source,
+             **{key: ledger[key] for key in ledger}}
+            if balance else None
+        ),
+        "rows": [
+            {"key": key, "label": str(LABELS[key]), "value": combined[key],
+             "system": system.get(key) if key != "satisfaction_rate" else _rate(system["satisfied"], system["ratings"])}
+            for key in TOTALS
+        ],
+    }  # fmt: skip

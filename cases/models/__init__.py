@@ -349,6 +349,8 @@ class Case(models.Model):
             models.Index(
                 fields=["town", "received_at"], include=["is_joint", "mediation_outcome"], name="case_town_received"
             ),
+            # 受理件数 and the joint cases of a period, and the since-start totals, count by when a case was accepted.
+            models.Index(fields=["town", "accepted_at"], include=["is_joint"], name="case_town_accepted"),
             models.Index(fields=["town", "state"], name="case_town_state"),
             models.Index(fields=["town", "closed_at"], include=["state", "received_at"], name="case_town_closed_cover"),
         ]

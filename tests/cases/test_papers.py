@@ -18,7 +18,8 @@ from cases.models import Appointment, Case, CaseEvent, Material, Matter, Paper, 
 from cases.services import papers
 from cases.views import _qr_svg
 from departments.models import Department, DepartmentMember
-from stats.queries import Month, monthly_report
+from stats.periods import Period
+from stats.queries import monthly_report
 from tests.factories import (
     APPLICANT_ID,
     APPLICANT_NAME,
@@ -433,7 +434,7 @@ def test_month_report_counts_refusals_apart_from_rejections(
     rejected = open_case(actor=clerk, matter=desk_matter, village=village, intake_department=department)
     services.case_reject(actor=clerk, case_id=rejected.pk, reason="不符合条件")
 
-    figures = monthly_report(town=town, month=Month(2026, 12))["figures"]
+    figures = monthly_report(town=town, month=Period.month(2026, 12))["figures"]
 
     assert (figures["refused"], figures["rejected"], figures["completed"]) == (3, 1, 0)
 

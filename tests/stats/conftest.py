@@ -68,11 +68,14 @@ def make_case(
     received_by=None,
     paused_at: dt.datetime | None = None,
     is_joint: bool | None = None,
+    accepted_at: dt.datetime | None | str = "at intake",
 ) -> Case:
     """A case row with its steps as given. is_joint follows the intake rule (a village step and a town desk step)
     unless the test says otherwise."""
     number = f"{village.town.code}-{timezone.localdate(received_at):%Y%m%d}-{next(_numbers):04d}"
     kinds = {step.kind for step in steps}
+    if accepted_at == "at intake":  # 受理 with the materials complete, as intake does; 不予受理 never accepted
+        accepted_at = None if state == Case.State.REFUSED else received_at
     case = Case.objects.create(
         number=number,
         token=secrets.token_urlsafe(24),
@@ -88,6 +91,7 @@ def make_case(
         paused_from=Case.State.IN_PROGRESS if state == Case.State.AWAITING else "",
         paused_at=paused_at,
         received_at=received_at,
+        accepted_at=accepted_at,
         received_by=received_by or UserFactory(),
         closed_at=closed_at,
         closing_reason="材料不符合条件" if state in (Case.State.REJECTED, Case.State.WITHDRAWN) else "",

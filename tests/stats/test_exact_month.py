@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseStep, Matter, MediationOutcome
 from departments.models import Department
-from stats.queries import DEFINITIONS, TOTAL_LABEL, Month, monthly_report
+from stats.periods import Period
+from stats.queries import DEFINITIONS, TOTAL_LABEL, monthly_report
 from tests.factories import (
     ConsultationFactory,
     CountyDepartmentFactory,
@@ -32,7 +33,7 @@ from tests.factories import (
 from tests.stats.conftest import county_step, desk_step, local, make_case, mar, rate, rectify, village_step
 from villages.models import ShiftCorrection
 
-MONTH = Month(2026, 3)
+MONTH = Period.month(2026, 3)
 NOW = local(2026, 4, 15, 10, 0)
 
 DONE = CaseStep.State.DONE
@@ -60,8 +61,11 @@ def apr(day, hour=0, minute=0):
 EXPECTED_HEADLINE = {
     "visits": 39,  # 21 applications + 18 people in consultations
     "consultations": 18,  # 3 + 1 + 2 + 5 + 1 + 4 (no village) + 2; not 6 (1 April 00:00), 7 (February), 8 (2025)
-    "received": 21,  # C1–C10 and C13–C23; C11 and C12 came in February
+    "applications": 21,  # C1–C10 and C13–C23; C11 and C12 came in February
+    "received": 21,  # 受理: the same 21, all accepted at intake (tests/stats/test_definitions.py: 补正中)
+    "pending_materials": 0,
     "completed": 14,  # C1–C14
+    "one_visit_rate": 50.0,  # the 7 same-day ones; every matter here is collected at the desk
     "same_day_rate": 50.0,
     "median_hours": 10.5,
     "p90_hours": 216.0,
@@ -71,8 +75,9 @@ EXPECTED_HEADLINE = {
     "overdue_steps": 6,
     # received in March with a village step and a town desk step: C2 C3 C5 C6 C8 C13–C15 C17–C20 C22 C23
     "joint": 14,
-    "disputes": 2,  # C13 (success), C14 (failed)
-    "disputes_success": 1,
+    "disputes": 1,  # 现场调处 counts the successful: C13; C14 failed
+    "disputes_failed": 1,
+    "disputes_referred": 0,
     "ratings": 9,  # levels 5 5 4 5 3 4 2 1 3; not C12's (1 April 00:00)
     "satisfaction_rate": 77.8,  # 7 of 9 at 基本满意 or better
     "bad_ratings": 2,  # C7 (2) and C13 (1)
@@ -81,6 +86,11 @@ EXPECTED_HEADLINE = {
     "rejected": 2,  # 不予办理: C15 (at the village), C16 (at 民政办); C17 was rejected in April
     "refused": 0,  # 不予受理: none this month (tests/cases/test_papers.py counts one)
 }
+# the counts the rates are made of
+EXPECTED_PARTS = {"same_day": 7, "one_visit": 7, "satisfied": 7}
+# 环比: February 2026 (C11 C12 F1–F4 accepted; F1–F3 completed; ratings 4, 1, 5); 同比: March 2025 (O1)
+EXPECTED_PREVIOUS = {"received": 6, "completed": 3, "ratings": 3, "satisfaction_rate": 66.7}
+EXPECTED_YEAR_BEFORE = {"received": 1, "completed": 1, "ratings": 1, "satisfaction_rate": 100.0}
 
 # name, received, completed, joint, consultations (people)
 EXPECTED_BY_VILLAGE = [
@@ -147,7 +157,7 @@ EXPECTED_TOTALS = {
     "visits": 70,
     "received": 31,
     "joint": 19,  # March's 14 + C11 C12 F1 F3 O1
-    "disputes": 3,  # C13 C14 F3
+    "disputes": 2,  # mediated successfully: C13 and F3 (C14 failed)
     "satisfaction_rate": 75.0,  # 12 of 16 ratings
 }
 
@@ -638,11 +648,26 @@ def _rows(table, keys):
 
 
 def test_headline_figures_are_exact(report):
-    assert report["figures"] == EXPECTED_HEADLINE
+    assert {key: report["figures"][key] for key in EXPECTED_HEADLINE} == EXPECTED_HEADLINE
+    assert {key: report["figures"][key] for key in EXPECTED_PARTS} == EXPECTED_PARTS
     assert [row["key"] for row in report["headline"]] == list(EXPECTED_HEADLINE)
     assert {row["key"]: row["value"] for row in report["headline"]} == EXPECTED_HEADLINE
     assert report["month"] == "2026-03"
-    assert report["town"] == {"code": "451425102", "name": "进结镇"}
+    assert report["town"] == {"code": "451425102", "name": "进结镇", "government": "天等县进结镇人民政府"}
+    assert report["title"] == "进结镇“村事镇办”便民服务站2026年3月工作情况统计表"
+
+
+def test_headline_is_compared_with_the_month_before_and_the_year_before(report):
+    assert {key: report["previous"][key] for key in EXPECTED_PREVIOUS} == EXPECTED_PREVIOUS
+    assert {key: report["year_before"][key] for key in EXPECTED_YEAR_BEFORE} == EXPECTED_YEAR_BEFORE
+    rows = {row["key"]: row for row in report["headline"]}
+    assert (rows["received"]["previous"], rows["received"]["previous_change"]) == (6, "+250.0%")
+    assert (rows["received"]["year_before"], rows["received"]["year_before_change"]) == (1, "+2000.0%")
+    # a rate moves in percentage points: 77.8 against 66.7 and 100.0
+    assert rows["satisfaction_rate"]["previous_change"] == "+11.1个百分点"
+    assert rows["satisfaction_rate"]["year_before_change"] == "-22.2个百分点"
+    assert report["period"]["previous"] == "2026年2月"
+    assert report["period"]["year_before"] == "2025年3月"
 
 
 def test_every_headline_figure_carries_its_label_and_definition(report):
@@ -889,9 +914,9 @@ def test_step_due_on_the_last_day_of_the_month_counts_in_that_month(town, villag
     # Due "on 28 February": 1 March 00:00.
     _one_step_case(town=town, village=village, department=department, due=mar(1))
 
-    assert _overdue(town, Month(2026, 3)) == (1, [1])
-    assert _overdue(town, Month(2026, 4)) == (0, [0])
-    assert _overdue(town, Month(2026, 2)) == (1, [1])
+    assert _overdue(town, Period.month(2026, 3)) == (1, [1])
+    assert _overdue(town, Period.month(2026, 4)) == (0, [0])
+    assert _overdue(town, Period.month(2026, 2)) == (1, [1])
 
 
 def test_step_of_a_case_awaiting_materials_is_not_an_overdue_step(town, village, department):
@@ -899,7 +924,7 @@ def test_step_of_a_case_awaiting_materials_is_not_an_overdue_step(town, village,
         town=town, village=village, department=department, due=mar(20), state=S.AWAITING, paused_at=mar(18, 10)
     )
 
-    assert _overdue(town, Month(2026, 3)) == (0, [0])
+    assert _overdue(town, Period.month(2026, 3)) == (0, [0])
 
 
 # --- 合计: every breakdown adds up to the month's headline figure (issue 11, point 1) -------------------------

@@ -13,7 +13,9 @@ from django.utils.translation import gettext
 from cases import services
 from cases.models import Case, Holiday, Matter, Rating, Rectification
 from cases.services import ratings
-from stats.queries import Month, by_department, monthly_report
+from stats.periods import Period
+from stats.figures import Span
+from stats.queries import by_department, monthly_report
 from tests.factories import (
     DepartmentFactory,
     DepartmentMemberFactory,
@@ -466,7 +468,7 @@ def test_open_rectification_becomes_late_once_its_due_time_passes(rectification,
 
 
 def test_monthly_report_counts_open_past_due_and_done_late_rectifications(rectification, other_clerk, town, clock):
-    month = Month(2026, 3)
+    month = Period.month(2026, 3)
     before_due = monthly_report(town=town, month=month, now=DUE - dt.timedelta(minutes=1))["figures"]
     after_due = monthly_report(town=town, month=month, now=DUE + dt.timedelta(minutes=1))["figures"]
     _answer_at(rectification, other_clerk, clock, DUE + dt.timedelta(days=2))
@@ -485,7 +487,7 @@ def test_monthly_report_counts_open_past_due_and_done_late_rectifications(rectif
 
 
 def _desks_bad_ratings(town, department) -> int:
-    rows = by_department(town=town, start=mar(1), end=local(2026, 4, 1), now=RATED)["rows"]
+    rows = by_department(town=town, span=Span(start=mar(1), end=local(2026, 4, 1), now=RATED))["rows"]
     return next(row["bad_ratings"] for row in rows if row["pk"] == department.pk)
 
 
@@ -518,9 +520,9 @@ def test_month_keeps_the_villagers_ratings_as_given_but_no_late_rectification_fo
 ):
     _appeal(rectification, other_clerk)
     after_due = DUE + dt.timedelta(days=1)
-    before = monthly_report(town=town, month=Month(2026, 3), now=after_due)["figures"]
+    before = monthly_report(town=town, month=Period.month(2026, 3), now=after_due)["figures"]
     ratings.appeal_decide(actor=town_office, rectification_id=rectification.pk, decision="upheld", note="差评不实")
-    after = monthly_report(town=town, month=Month(2026, 3), now=after_due)["figures"]
+    after = monthly_report(town=town, month=Period.month(2026, 3), now=after_due)["figures"]
 
     assert (before["bad_ratings"], before["satisfaction_rate"], before["rectifications_late"]) == (1, 0.0, 1)
     assert (after["bad_ratings"], after["satisfaction_rate"], after["rectifications_late"]) == (1, 0.0, 0)

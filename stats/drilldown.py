@@ -1,0 +1,38 @@
+"""The rows behind a figure of the report (drill-down): the same source and filter as the figure (stats.figures),
+one page at a time — a count and the page's rows, whatever the period's size."""
+
+from django.core.paginator import Paginator
+from django.db.models import Sum
+
+from cases.models import Case, CaseStep, Rating, Rectification
+from villages.models import Consultation
+
+from . import figures as f
+
+PER_PAGE = 50
+
+# Per kind of row: what the page needs loaded with it, and the order (oldest first, as a ledger reads).
+LOADS = {
+    Case: (("matter", "village"), ("received_at", "pk")),
+    CaseStep: (("case", "case__village", "department"), ("due_on", "pk")),
+    Consultation: (("village",), ("recorded_at", "pk")),
+    Rating: (("case", "case__village"), ("rated_at", "pk")),
+    Rectification: (("rating", "rating__case", "department", "village"), ("opened_at", "pk")),
+}
+
+
+def figure_rows(*, town, span: f.Span, key: str, dimension: str | None, value):
+    queryset = f.rows(town, span, key, dimension=dimension, value=value)
+    related, order = LOADS[queryset.model]
+    return queryset.select_related(*related).order_by(*order)
+
+
+def page_of(queryset, number) -> object:
+    return Paginator(queryset, PER_PAGE).get_page(number)
+
+
+def measured(queryset, figure: f.Figure) -> int | None:
+    """A person-time figure is the sum of `people` over its rows, not their number."""
+    if not figure.people:
+        return None
+    return queryset.order_by().aggregate(total=Sum("people"))["total"] or 0

@@ -1,0 +1,300 @@
+"""What every figure of the report counts, written once.
+
+A figure is a filter on one source — the rows of one table that fall in the period (cases accepted, cases closed,
+steps due, consultations, ratings …). The report aggregates each source once with one filtered COUNT per figure;
+the drill-down lists the same source with the same filter, so a list's length is the figure by construction.
+Breakdown tables group the same filtered counts by a dimension (village, department, matter).
+"""
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases import workflow
+from cases.models import Case, CaseEvent, CaseStep, Matter, MediationOutcome, Rating, Rectification
+from cases.models.feedback import counts_against_desk
+from villages.models import Consultation
+
+SATISFIED_MIN = Rating.Level.BASICALLY_SATISFIED
+BAD_MAX = Rating.Level.DISSATISFIED
+S = workflow.CaseState
+
+
+@dataclass(frozen=True)
+class Span:
+    """What a figure's filter may depend on: the period's bounds in time and the moment the report is taken."""
+
+    start: dt.datetime
+    end: dt.datetime
+    now: dt.datetime
+
+
+@dataclass(frozen=True)
+class Source:
+    """The rows of one table that belong to a period, and the fields a breakdown groups them by."""
+
+    key: str
+    rows: Callable[[object, Span], QuerySet]  # (town, span) -> queryset
+    dimensions: dict[str, str]  # dimension -> field to group or filter by
+    listing: str  # which list template shows its rows: cases, steps, consultations, ratings, rectifications
+
+
+def _cases_accepted(town, span: Span) -> QuerySet:
+    return Case.objects.filter(town=town, accepted_at__gte=span.start, accepted_at__lt=span.end)
+
+
+def _cases_received(town, span: Span) -> QuerySet:
+    return Case.objects.filter(town=town, received_at__gte=span.start, received_at__lt=span.end)
+
+
+def _cases_closed(town, span: Span) -> QuerySet:
+    tz = timezone.get_current_timezone()
+    return Case.objects.filter(town=town, closed_at__gte=span.start, closed_at__lt=span.end).annotate(
+        received_day=TruncDate("received_at", tzinfo=tz), closed_day=TruncDate("closed_at", tzinfo=tz)
+    )
+
+
+def _steps_finished(town, span: Span) -> QuerySet:
+    return CaseStep.objects.filter(case__town=town, finished_at__gte=span.start, finished_at__lt=span.end)
+
+
+def _steps_due(town, span: Span) -> QuerySet:
+    """Steps whose due date (cases.workflow: the last working day of the limit) falls in the period."""
+    return CaseStep.objects.filter(
+        case__town=town, due_on__gte=timezone.localdate(span.start), due_on__lt=timezone.localdate(span.end)
+    )
+
+
+def _consultations(town, span: Span) -> QuerySet:
+    return Consultation.objects.filter(town=town, recorded_at__gte=span.start, recorded_at__lt=span.end)
+
+
+def _ratings(town, span: Span) -> QuerySet:
+    return Rating.objects.filter(town=town, rated_at__gte=span.start, rated_at__lt=span.end)
+
+
+def _rectifications(town, span: Span) -> QuerySet:
+    return Rectification.objects.filter(rating__town=town, opened_at__gte=span.start, opened_at__lt=span.end)
+
+
+CASE_DIMENSIONS = {"village": "village_id", "matter": "matter_id"}
+STEP_DIMENSIONS = {"department": "department_id", "village": "case__village_id"}
+RECTIFICATION_DIMENSIONS = {"department": "department_id", "village": "village_id"}
+SOURCES = {
+    source.key: source
+    for source in (
+        Source("accepted", _cases_accepted, CASE_DIMENSIONS, "cases"),
+        Source("received", _cases_received, CASE_DIMENSIONS, "cases"),
+        Source("closed", _cases_closed, CASE_DIMENSIONS, "cases"),
+        Source("steps_finished", _steps_finished, STEP_DIMENSIONS, "steps"),
+        Source("steps_due", _steps_due, STEP_DIMENSIONS, "steps"),
+        Source("consultations", _consultations, {"village": "village_id"}, "consultations"),
+        Source("ratings", _ratings, {}, "ratings"),
+        Source("rectifications", _rectifications, RECTIFICATION_DIMENSIONS, "rectifications"),
+    )
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    source: str
+    label: object
+    definition: object
+    where: Callable[[Span], Q] = field(default=lambda span: Q())
+    people: bool = False  # summed over `people` (person-times), not counted
+
+    def q(self, span: Span) -> Q:
+        return self.where(span)
+
+    def measure(self, span: Span):
+        if self.people:
+            return Coalesce(Sum("people", filter=self.q(span)), 0)
+        return Count("pk", filter=self.q(span))
+
+    def rows(self, town, span: Span) -> QuerySet:
+        return SOURCES[self.source].rows(town, span).filter(self.q(span))
+
+
+# --- the rules behind the figures ---------------------------------------------------------------------------------
+
+
+def _still_awaiting_at_end(span: Span) -> Q:
+    """补正中: received, not yet accepted at the end of the period, and not refused or withdrawn by then."""
+    not_accepted = Q(accepted_at__isnull=True) | Q(accepted_at__gte=span.end)
+    still_open = Q(closed_at__isnull=True) | Q(closed_at__gte=span.end)
+    return not_accepted & still_open
+
+
+def _had_materials_round() -> Exists:
+    return Exists(CaseEvent.objects.filter(case=OuterRef("pk"), action=CaseEvent.Action.MATERIALS_REQUESTED))
+
+
+def _county_visit_step() -> Exists:
+    """A county step the villager must travel for: 约办 at the hall or 转办 to the county office (镇里报送 is not)."""
+    return Exists(
+        CaseStep.objects.filter(
+            case=OuterRef("pk"),
+            kind=CaseStep.Kind.COUNTY,
+            county_mode__in=[Matter.CountyMode.APPOINTMENT, Matter.CountyMode.REFERRAL],
+        )
+    )
+
+
+def one_visit_q() -> Q:
+    """一次办结: completed without the villager having to come back — no round of missing materials, and either done
+    on the day it was received, or with the result brought or sent to the villager (not collected at the desk) and no
+    county step they travel for. On the cases closed in the period (it needs their received_day/closed_day)."""
+    same_day = Q(received_day=F("closed_day"))
+    no_return = ~Q(matter__result_delivery=Matter.Delivery.DESK) & ~_county_visit_step()
+    return Q(state=S.COMPLETED) & ~_had_materials_round() & (same_day | no_return)
+
+
+def overdue_step_q(span: Span) -> Q:
+    """Finished after it became overdue, or red now (cases.workflow) — the clock is stopped while awaiting."""
+    return Q(finished_at__gte=F("due_at")) | (Q(finished_at__isnull=True) & workflow.overdue_q(span.now))
+
+
+DESK = Q(department__isnull=False)
+
+FIGURES = {
+    figure.key: figure
+    for figure in (
+        Figure("applications", "received", _("Applications"),
+               _("Applications handed in during the period, accepted or not (each one a visit).")),
+        Figure("consultations", "consultations", _("Consultations"),
+               _("Consultations and visits that opened no case (person-times)."), people=True),
+        Figure("received", "accepted", _("Applications accepted"),
+               _("受理件数: applications accepted in the period — the materials complete, at intake or when what the "
+                 "one-time notice asked for was brought. An application still waiting for materials is not "
+                 "counted (see 补正中).")),
+        Figure("pending_materials", "received", _("Waiting for materials (补正中)"),
+               _("Applications handed in during the period that at its end were still waiting for the materials of "
+                 "the one-time notice, not yet accepted."), where=_still_awaiting_at_end),
+        Figure("joint", "accepted", _("Village and town together"),
+               _("Village and town together (村镇联办): accepted cases with a village certificate step and a town desk "
+                 "step."), where=lambda span: Q(is_joint=True)),
+        Figure("completed", "closed", _("Completed"), _("Cases completed in the period (the last step done)."),
+               where=lambda span: Q(state=S.COMPLETED)),
+        Figure("same_day", "closed", _("Completed on the day received"),
+               _("Completed cases finished on the local day they were received."),
+               where=lambda span: Q(state=S.COMPLETED, received_day=F("closed_day"))),
+        Figure("one_visit", "closed", _("Done in one visit"),
+               _("一次办结: completed cases the villager did not have to come back for — no round of missing "
+                 "materials, and done on the day received, or with the result brought back by the village cadre, "
+                 "posted or notified (not collected at the desk) and no county appointment or referral to travel "
+                 "to."), where=lambda span: one_visit_q()),
+        Figure("rejected", "closed", _("Not granted"),
+               _("Cases decided not to grant (不予办理, after acceptance) in the period."),
+               where=lambda span: Q(state=S.REJECTED)),
+        Figure("refused", "closed", _("Not accepted"),
+               _("Applications not accepted (不予受理, before acceptance) in the period."),
+               where=lambda span: Q(state=S.REFUSED)),
+        # Only a dispute case gets a mediation outcome (services.step_complete), so no join to the catalogue: over all
+        # history (the since-start totals) that join would cost more than the count.
+        Figure("disputes", "closed", _("Disputes mediated on the spot"),
+               _("现场调处: dispute cases closed in the period and mediated successfully."),
+               where=lambda span: Q(mediation_outcome=MediationOutcome.SUCCESS)),
+        Figure("disputes_failed", "closed", _("Mediation failed"),
+               _("Dispute cases closed in the period whose mediation failed."),
+               where=lambda span: Q(mediation_outcome=MediationOutcome.FAILED)),
+        Figure("disputes_referred", "closed", _("Disputes referred on"),
+               _("Dispute cases closed in the period that were referred on (to the court, the police, the county)."),
+               where=lambda span: Q(mediation_outcome=MediationOutcome.REFERRED)),
+        Figure("overdue_steps", "steps_due", _("Overdue steps"),
+               _("Steps due in the period that were finished after their due time or are still open past it."),
+               where=overdue_step_q),
+        Figure("desk_overdue", "steps_due", _("Overdue steps"),
+               _("Steps of a department desk due in the period and finished late or still open past due."),
+               where=lambda span: DESK & overdue_step_q(span)),
+        Figure("village_overdue", "steps_due", _("Overdue village steps"),
+               _("Village steps (村委证明) due in the period and finished late or still open past due."),
+               where=lambda span: ~DESK & overdue_step_q(span)),
+        Figure("steps_done", "steps_finished", _("Steps completed"),
+               _("Steps completed in the period, at a department desk or a village desk."),
+               where=lambda span: Q(state=CaseStep.State.DONE)),
+        Figure("desk_steps_done", "steps_finished", _("Steps completed"),
+               _("Steps of a department desk completed in the period."),
+               where=lambda span: DESK & Q(state=CaseStep.State.DONE)),
+        Figure("village_steps_done", "steps_finished", _("Village steps completed"),
+               _("Village steps (村委证明 and other village work) completed in the period."),
+               where=lambda span: ~DESK & Q(state=CaseStep.State.DONE)),
+        Figure("ratings", "ratings", _("Ratings"), _("Ratings given in the period.")),
+        Figure("satisfied", "ratings", _("Satisfied ratings"),
+               _("Ratings of 'basically satisfied' or better given in the period."),
+               where=lambda span: Q(level__gte=SATISFIED_MIN)),
+        Figure("bad_ratings", "ratings", _("Bad ratings"),
+               _("Bad ratings (dissatisfied or very dissatisfied) given in the period."),
+               where=lambda span: Q(level__lte=BAD_MAX)),
+        Figure("rectifications", "rectifications", _("Rectifications opened"),
+               _("Rectifications opened by the period's bad ratings.")),
+        Figure("desk_bad_ratings", "rectifications", _("Bad ratings"),
+               _("Bad ratings of the period answered by a department desk, not excused by an upheld appeal."),
+               where=lambda span: counts_against_desk("rating__") & Q(department__isnull=False)),
+        Figure("village_bad_ratings", "rectifications", _("Bad ratings of the village desk"),
+               _("Bad ratings of the period answered by a village desk, not excused by an upheld appeal."),
+               where=lambda span: counts_against_desk("rating__") & Q(department__isnull=True)),
+        Figure("appeal_upheld", "rectifications", _("Appeal upheld (not counted against a desk)"),
+               _("Bad ratings of the period whose appeal the town office upheld."),
+               where=lambda span: ~counts_against_desk("rating__")),
+        Figure("rectifications_done", "rectifications", _("Rectifications done"),
+               _("Rectifications opened by the period's bad ratings that are done (an upheld appeal excepted)."),
+               where=lambda span: counts_against_desk("rating__") & Q(done_at__isnull=False)),
+        Figure("rectifications_late", "rectifications", _("Rectifications late"),
+               _("Rectifications opened by the period's bad ratings done late or still open past due (15 working "
+                 "days)."),
+               where=lambda span: counts_against_desk("rating__") & workflow.late_q(span.now, finished="done_at")),
+    )
+}  # fmt: skip
+
+
+def aggregate(town, span: Span, keys) -> dict[str, int]:
+    """The figures `keys`, one query per source they come from."""
+    by_source: dict[str, list[Figure]] = {}
+    for key in keys:
+        figure = FIGURES[key]
+        by_source.setdefault(figure.source, []).append(figure)
+    values: dict[str, int] = {}
+    for source, figures in by_source.items():
+        values.update(SOURCES[source].rows(town, span).aggregate(**{f.key: f.measure(span) for f in figures}))
+    return values
+
+
+def grouped(town, span: Span, dimension: str, keys) -> dict[int | None, dict[str, int]]:
+    """The figures `keys` per value of `dimension` (a village, department or matter id), one query per source."""
+    result: dict[int | None, dict[str, int]] = {}
+    by_source: dict[str, list[Figure]] = {}
+    for key in keys:
+        by_source.setdefault(FIGURES[key].source, []).append(FIGURES[key])
+    for source, figures in by_source.items():
+        column = SOURCES[source].dimensions[dimension]
+        rows = (
+            SOURCES[source]
+            .rows(town, span)
+            .values(column)
+            .annotate(**{f.key: f.measure(span) for f in figures})
+            .order_by()
+        )
+        for row in rows:
+            result.setdefault(row.pop(column), {}).update(row)
+    return result
+
+
+def rows(town, span: Span, key: str, *, dimension: str | None = None, value: int | None = None) -> QuerySet:
+    """The rows one figure counts, for the drill-down; with a dimension, the rows of one cell of a breakdown
+    (value None: the rows with no village / department)."""
+    figure = FIGURES[key]
+    queryset = figure.rows(town, span)
+    if dimension is not None:
+        column = SOURCES[figure.source].dimensions[dimension]
+        queryset = queryset.filter(**({column: value} if value is not None else {f"{column}__isnull": True}))
+    return queryset
+
+
+def listing(key: str) -> str:
+    return SOURCES[FIGURES[key].source].listing

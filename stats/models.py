@@ -1,0 +1,55 @@
+"""What the town office enters for its figures: the opening balance kept on paper before the system."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class OpeningBalance(models.Model):
+    """The town's figures from its paper ledgers (台账) before the system, e.g. since the station opened in 2015.
+
+    The since-start totals add the system's own counts from `system_from` on, so a figure the article reports
+    (2万多人次, 6100余件, 1900余件, 89起, 96%) can be reproduced: the ledger up to the day before, the system after."""
+
+    town = models.OneToOneField(
+        "villages.Town", on_delete=models.PROTECT, related_name="opening_balance", verbose_name=_("town")
+    )
+    counted_from = models.DateField(
+        _("counted since"), help_text=_("The day the ledger's counts begin, e.g. 2015-03-01.")
+    )
+    system_from = models.DateField(
+        _("system figures from"),
+        help_text=_("The first day counted by the system; the ledger's figures cover the days before it."),
+    )
+    visits = models.PositiveIntegerField(_("visits and consultations (person-times)"), default=0)
+    received = models.PositiveIntegerField(_("applications accepted"), default=0)
+    joint = models.PositiveIntegerField(_("village and town together"), default=0)
+    disputes = models.PositiveIntegerField(_("disputes mediated on the spot"), default=0)
+    ratings = models.PositiveIntegerField(_("ratings"), default=0)
+    satisfied = models.PositiveIntegerField(
+        _("satisfied ratings"), default=0, help_text=_("Ratings of 'basically satisfied' or better.")
+    )
+    source = models.CharField(_("source"), max_length=200, help_text=_("Which ledger or report the figures come from."))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        verbose_name = _("opening balance (figures before the system)")
+        verbose_name_plural = _("opening balances (figures before the system)")
+        constraints = [
+            models.CheckConstraint(condition=Q(system_from__gt=F("counted_from")), name="opening_balance_dates"),
+            models.CheckConstraint(condition=Q(satisfied__lte=F("ratings")), name="opening_balance_satisfied"),
+            models.CheckConstraint(condition=Q(joint__lte=F("received")), name="opening_balance_joint"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.town} {self.counted_from}–{self.system_from}"
