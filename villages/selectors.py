@@ -1,7 +1,4 @@
-import datetime as dt
-
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
-from django.db.models.functions import TruncTime
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from .access import OVERSEEING, visible_towns
@@ -85,55 +82,3 @@ def shift_detail(*, pk: int) -> DutyShift:
         .prefetch_related("corrections__corrected_by")
         .get(pk=pk)
     )
-
-
-def attendance_by_village(*, town, start: dt.date, end: dt.date, now=None) -> list[dict]:
-    """Per village, the month's desks up to today judged against the town's 947 times, counted in the database."""
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    tz = timezone.get_current_timezone()
-    signed_in = Q(signed_in_at__isnull=False)
-    # Whole seconds, like DutyShift.attendance: late from sign_in_by + 1 s.
-    late_from = (dt.datetime.combine(dt.date.min, town.sign_in_by) + dt.timedelta(seconds=1)).time()
-    late = signed_in & Q(in_time__gte=late_from)
-    early = signed_in & (Q(out_time__lt=town.sign_out_from) | Q(signed_out_at__isnull=True, market_day__date__lt=today))
-    on_time = signed_in & Q(signed_out_at__isnull=False, in_time__lt=late_from, out_time__gte=town.sign_out_from)
-    counts: dict[int, dict] = {
-        row.pop("village_id"): row  # type: ignore[misc]  # a plain dict at run time
-        for row in DutyShift.objects.filter(
-            village__town=town,
-            market_day__date__gte=start,
-            market_day__date__lte=min(end, today),
-            market_day__is_cancelled=False,
-        )
-        .annotate(in_time=TruncTime("signed_in_at", tzinfo=tz), out_time=TruncTime("signed_out_at", tzinfo=tz))
-        .values("village_id")
-        .annotate(
-            shifts=Count("pk"),
-            on_time=Count("pk", filter=on_time),
-            late=Count("pk", filter=late),
-            early=Count("pk", filter=early),
-            absent=Count("pk", filter=Q(signed_in_at__isnull=True, market_day__date__lt=today)),
-            duty=Sum(
-                ExpressionWrapper(F("signed_out_at") - F("signed_in_at"), output_field=DurationField()),
-                filter=Q(signed_out_at__isnull=False),
-            ),
-        )
-        .order_by()
-    }
-    rows = []
-    for village in Village.objects.filter(town=town).order_by("desk_order").values("pk", "name"):
-        row = counts.get(village["pk"], {})
-        duty = row.get("duty")
-        rows.append(
-            {
-                **village,
-                "shifts": row.get("shifts", 0),
-                "on_time": row.get("on_time", 0),
-                "late": row.get("late", 0),
-                "early": row.get("early", 0),
-                "absent": row.get("absent", 0),
-                "hours": round(duty.total_seconds() / 3600, 1) if duty else 0,
-            }
-        )
-    return rows
