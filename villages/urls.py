@@ -6,6 +6,7 @@ app_name = "villages"
 
 urlpatterns = [
     path("roster/", views.roster, name="roster"),
+    path("roster/month/", views.duty_roster, name="duty_roster"),
     path("roster/save/", views.roster_save, name="roster_save"),
     path("roster/rotate/", views.roster_rotate, name="roster_rotate"),
     path("roster/shift/<int:pk>/", views.shift_correct, name="shift"),

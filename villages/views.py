@@ -1,3 +1,7 @@
+import calendar
+import datetime as dt
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -7,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import selectors, services
+from . import attendance, selectors, services
+from .access import cadre_village_ids
 from .forms import CorrectionForm, MarketDaysQueryForm, RosterForm, SignInForm, SignOutForm
 from .models import DutyShift, MarketDay, Town, TownStaff
 from .security import log_refusal
@@ -45,6 +50,79 @@ def roster(request):
     town = _staff_town(request, office_only=False)
     is_office = selectors.towns_of_staff(user=request.user, roles=(TownStaff.Role.OFFICE,)).filter(pk=town.pk).exists()
     return _roster_page(request, town=town, is_office=is_office)
+
+
+def _roster_scope(request) -> tuple[Town, frozenset[int] | None]:
+    """Whose 值班表: the town office and supervisors see their town (?town=<code> when they have several), a village
+    cadre sees only the columns of their own village(s); anyone else is refused, and a town not theirs is not found."""
+    code = request.GET.get("town")
+    towns = selectors.towns_of_staff(user=request.user)
+    town = towns.filter(code=code).first() if code else towns.order_by("code").first()
+    if town is not None:
+        return town, None
+    village_ids = cadre_village_ids(request.user)
+    if not village_ids and not towns.exists():
+        raise PermissionDenied
+    cadre_towns = Town.objects.filter(villages__pk__in=village_ids).distinct().order_by("code")
+    town = cadre_towns.filter(code=code).first() if code else cadre_towns.first()
+    if town is None:
+        raise Http404
+    return town, village_ids
+
+
+def _month(value: str | None, today: dt.date) -> dt.date:
+    """The first day of ?month=YYYY-MM (this month when absent); a month to come or a malformed one is not found."""
+    if not value:
+        return today.replace(day=1)
+    match = re.fullmatch(r"(\d{4})-(\d{2})", value)
+    if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 2000:
+        raise Http404
+    first = dt.date(int(match[1]), int(match[2]), 1)
+    if first > today:
+        raise Http404
+    return first
+
+
+@login_required
+@require_GET
+def duty_roster(request):
+    """The month's 值班表: market days × villages, the cadre on duty, sign-in and sign-out, the status marks; printed
+    on A4 landscape."""
+    town, village_ids = _roster_scope(request)
+    now = timezone.now()
+    today = timezone.localdate(now)
+    first = _month(request.GET.get("month"), today)
+    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    previous = (first - dt.timedelta(days=1)).replace(day=1)
+    following = last + dt.timedelta(days=1)
+    roster = attendance.duty_roster(town=town, start=first, end=last, now=now, village_ids=village_ids)
+    # The month's figures under the grid, one line per figure, a column per village shown (合计 for the whole town).
+    table = attendance.attendance_by_village(town=town, start=first, end=last, now=now)
+    shown = {village.pk for village in roster["villages"]}
+    by_village = {row["pk"]: row for row in table["rows"] if row["pk"] in shown}
+    summary = [
+        {
+            "key": key,
+            "label": label,
+            "definition": attendance.ATTENDANCE_DEFINITIONS[key],
+            "cells": [by_village[village.pk][key] for village in roster["villages"]],
+            "total": table["total"][key] if village_ids is None else None,
+        }
+        for key, label in table["columns"][1:]
+    ]
+    return render(
+        request,
+        "villages/duty_roster.html",
+        {
+            "town": town,
+            "month": first,
+            "previous": previous,
+            "following": following if following <= today else None,
+            "roster": roster,
+            "summary": summary,
+            "is_whole_town": village_ids is None,
+        },
+    )
 
 
 @login_required
