@@ -288,3 +288,11 @@ def test_the_verify_page_of_a_report_shows_what_it_is_and_nothing_personal(offic
     assert town_office.username not in content
     if town_office.get_full_name():
         assert town_office.get_full_name() not in content
+
+
+def test_the_signature_lines_are_not_in_an_element_the_print_stylesheet_hides(office):
+    """hall.css hides every <footer> and <nav> in print (the site's chrome): the paper's own sign-off must not be one."""
+    content = _print(office).content.decode()
+    paper = content[content.index("<article") : content.index("</article>")]
+    assert gettext("Prepared by") in paper and "seal-zone" in paper
+    assert "<footer" not in paper and "<nav" not in paper and "no-print" not in paper
