@@ -217,6 +217,7 @@ def _zh(msgid: str) -> str:
 def test_the_form_words_are_the_ones_a_government_statistics_form_uses():
     assert {msgid: _zh(msgid) for msgid in FORM_LABELS} == FORM_LABELS
     assert _zh("Supervision and complaint phone") == "监督投诉电话"
+    assert _zh("Increase or decrease") == "增减"  # the 环比/同比 column: not "Change", which the catalogue has as 修改
 
 
 def _common(content: str):
