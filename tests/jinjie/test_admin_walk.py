@@ -24,6 +24,7 @@ from cases.models import HistoryDigest, Matter
 from cases.services import ratings
 from departments.models import DepartmentMember
 from jinjie.management.commands.seed_demo import group_permissions
+from stats.models import OpeningBalance
 from tests.factories import (
     PASSWORD,
     ConsultationFactory,
@@ -73,6 +74,7 @@ OFFICE_ADDS = {
     "departments.Department",
     "departments.DepartmentMember",
     "cases.Matter",
+    "stats.OpeningBalance",  # the town's paper-ledger figures before the system
 }
 
 
@@ -173,6 +175,9 @@ def _build_town(*, code: str, name: str, key: str, phone: str, county_department
     ConsultationFactory(town=town, village=village, recorded_by=cadre)
     HistoryDigest.objects.create(
         town=town, date=dt.date(2026, 1, 5), cases=1, events=1, key_id="walk", value="0" * 64, created_at=timezone.now()
+    )
+    OpeningBalance.objects.create(
+        town=town, counted_from=dt.date(2015, 3, 1), system_from=dt.date(2026, 1, 1), received=1, source="台账"
     )
     login = {"user_agent": "walk", "http_accept": "*/*", "path_info": "/accounts/login/"}
     for n, user in enumerate((cadre, office)):

@@ -83,7 +83,7 @@ def test_a_list_pages_with_the_same_number_of_queries_for_one_row_and_for_fifty(
     with django_assert_num_queries(11) as one:
         response = office.get(url)
     assert response.context["page"].paginator.count == 1
-    for i in range(49):
+    for _i in range(49):
         make_case(matter=matter, village=village, received_at=mar(2, 10), state="received", steps=[village_step()])
     with django_assert_num_queries(len(one.captured_queries)):
         response = office.get(url)

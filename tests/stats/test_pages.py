@@ -446,3 +446,43 @@ def test_query_count_test_sees_the_forty_cases(client_for, town_office, busy_tow
     assert sum(row["shifts"] for row in response.context["report"]["attendance"]["rows"]) == 25
     overdue = client_for(town_office).get(OVERSIGHT).context
     assert len(overdue["bounced"]) == 40
+
+
+# --- any period (issue 11 point 2) --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "param", "title"),
+    [
+        ({"quarter": "2026-Q1"}, "2026-Q1", "2026年第一季度"),
+        ({"year": "2025"}, "2025", "2025年"),
+        ({"from": "2026-03-02", "to": "2026-03-08"}, "2026-03-02..2026-03-08", "2026年3月2日至2026年3月8日"),
+        ({"period": "2026-Q1"}, "2026-Q1", "2026年第一季度"),
+    ],
+)
+def test_the_report_covers_a_quarter_a_year_or_a_range(client_for, town_office, now, params, param, title):
+    response = client_for(town_office).get(STATS, {"town": CODE, **params})
+
+    assert response.status_code == 200
+    assert response.context["period"].param == param
+    assert f"进结镇“村事镇办”便民服务站{title}工作情况统计表" in response.content.decode()
+    assert reverse("admin:stats_xlsx") + f"?town={CODE}&amp;period={param.replace('..', '..')}" in (
+        response.content.decode()
+    )
+
+
+def test_a_range_that_ends_before_it_starts_says_so_and_shows_the_month(client_for, town_office, now):
+    response = client_for(town_office).get(STATS, {"town": CODE, "from": "2026-03-08", "to": "2026-03-02"})
+
+    assert response.status_code == 200
+    assert response.context["period"] == Period.month(2026, 4)
+    assert len(list(response.context["messages"])) == 1
+
+
+def test_api_takes_a_period_and_refuses_a_year_as_a_month(client_for, town_office, now):
+    client = client_for(town_office)
+
+    response = client.get(API, {"town": CODE, "period": "2026-Q1"})
+    assert response.status_code == 200
+    assert response.json()["period"]["label"] == "2026年第一季度"
+    assert client.get(API, {"town": CODE, "month": "2026"}).status_code == 400

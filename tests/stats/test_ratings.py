@@ -13,8 +13,8 @@ from django.utils.translation import gettext
 from cases import services
 from cases.models import Case, Holiday, Matter, Rating, Rectification
 from cases.services import ratings
-from stats.periods import Period
 from stats.figures import Span
+from stats.periods import Period
 from stats.queries import by_department, monthly_report
 from tests.factories import (
     DepartmentFactory,

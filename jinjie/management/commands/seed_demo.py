@@ -45,7 +45,7 @@ SAMPLE = "（示例）"
 GROUP_OFFICE = "镇办"
 GROUP_SUPERVISOR = "纪检（只读）"
 # The town's own data lives in these apps; later models (market days, cases…) are picked up automatically.
-DOMAIN_APPS = ("villages", "departments", "cases")
+DOMAIN_APPS = ("villages", "departments", "cases", "stats")
 
 
 def upsert(model: type[models.Model], lookup: dict, values: dict) -> tuple[models.Model, bool]:
