@@ -30,7 +30,8 @@ def sheets(report: dict) -> list[tuple[str, list[str], list[list]]]:
     compare = "previous" in report["headline"][0]
     headings = [_("Figure"), _("This period")]
     if compare:
-        headings += [_("Period before (环比)"), _("Change"), _("A year before (同比)"), _("Change")]
+        headings += [_("Period before (环比)"), _("Increase or decrease"), _("A year before (同比)"),
+                     _("Increase or decrease")]  # fmt: skip
     headings.append(_("Definition"))
     overview = []
     for row in report["headline"]:

@@ -36,50 +36,36 @@ class Span:
 
 @dataclass(frozen=True)
 class Source:
-    """The rows of one table that belong to a period, and the fields a breakdown groups them by."""
+    """The rows of one table that belong to a period, and the fields a breakdown groups them by. Sources on the same
+    table (cases accepted, received and closed) are counted together in one pass over the union of their ranges."""
 
     key: str
-    rows: Callable[[object, Span], QuerySet]  # (town, span) -> queryset
+    model: type
+    town_field: str
+    range: Callable[[Span], Q]  # the rows of the period
     dimensions: dict[str, str]  # dimension -> field to group or filter by
     listing: str  # which list template shows its rows: cases, steps, consultations, ratings, rectifications
+    annotations: Callable[[], dict] = dict
+
+    def base(self, town) -> QuerySet:
+        return self.model.objects.filter(**{self.town_field: town})
+
+    def rows(self, town, span: Span) -> QuerySet:
+        return self.base(town).annotate(**self.annotations()).filter(self.range(span))
 
 
-def _cases_accepted(town, span: Span) -> QuerySet:
-    return Case.objects.filter(town=town, accepted_at__gte=span.start, accepted_at__lt=span.end)
-
-
-def _cases_received(town, span: Span) -> QuerySet:
-    return Case.objects.filter(town=town, received_at__gte=span.start, received_at__lt=span.end)
-
-
-def _cases_closed(town, span: Span) -> QuerySet:
+def _local_days() -> dict:
     tz = timezone.get_current_timezone()
-    return Case.objects.filter(town=town, closed_at__gte=span.start, closed_at__lt=span.end).annotate(
-        received_day=TruncDate("received_at", tzinfo=tz), closed_day=TruncDate("closed_at", tzinfo=tz)
-    )
+    return {"received_day": TruncDate("received_at", tzinfo=tz), "closed_day": TruncDate("closed_at", tzinfo=tz)}
 
 
-def _steps_finished(town, span: Span) -> QuerySet:
-    return CaseStep.objects.filter(case__town=town, finished_at__gte=span.start, finished_at__lt=span.end)
+def _between(field_name: str) -> Callable[[Span], Q]:
+    return lambda span: Q(**{f"{field_name}__gte": span.start, f"{field_name}__lt": span.end})
 
 
-def _steps_due(town, span: Span) -> QuerySet:
+def _due_in(span: Span) -> Q:
     """Steps whose due date (cases.workflow: the last working day of the limit) falls in the period."""
-    return CaseStep.objects.filter(
-        case__town=town, due_on__gte=timezone.localdate(span.start), due_on__lt=timezone.localdate(span.end)
-    )
-
-
-def _consultations(town, span: Span) -> QuerySet:
-    return Consultation.objects.filter(town=town, recorded_at__gte=span.start, recorded_at__lt=span.end)
-
-
-def _ratings(town, span: Span) -> QuerySet:
-    return Rating.objects.filter(town=town, rated_at__gte=span.start, rated_at__lt=span.end)
-
-
-def _rectifications(town, span: Span) -> QuerySet:
-    return Rectification.objects.filter(rating__town=town, opened_at__gte=span.start, opened_at__lt=span.end)
+    return Q(due_on__gte=timezone.localdate(span.start), due_on__lt=timezone.localdate(span.end))
 
 
 CASE_DIMENSIONS = {"village": "village_id", "matter": "matter_id"}
@@ -88,14 +74,16 @@ RECTIFICATION_DIMENSIONS = {"department": "department_id", "village": "village_i
 SOURCES = {
     source.key: source
     for source in (
-        Source("accepted", _cases_accepted, CASE_DIMENSIONS, "cases"),
-        Source("received", _cases_received, CASE_DIMENSIONS, "cases"),
-        Source("closed", _cases_closed, CASE_DIMENSIONS, "cases"),
-        Source("steps_finished", _steps_finished, STEP_DIMENSIONS, "steps"),
-        Source("steps_due", _steps_due, STEP_DIMENSIONS, "steps"),
-        Source("consultations", _consultations, {"village": "village_id"}, "consultations"),
-        Source("ratings", _ratings, {}, "ratings"),
-        Source("rectifications", _rectifications, RECTIFICATION_DIMENSIONS, "rectifications"),
+        Source("accepted", Case, "town", _between("accepted_at"), CASE_DIMENSIONS, "cases"),
+        Source("received", Case, "town", _between("received_at"), CASE_DIMENSIONS, "cases"),
+        Source("closed", Case, "town", _between("closed_at"), CASE_DIMENSIONS, "cases", _local_days),
+        Source("steps_finished", CaseStep, "case__town", _between("finished_at"), STEP_DIMENSIONS, "steps"),
+        Source("steps_due", CaseStep, "case__town", _due_in, STEP_DIMENSIONS, "steps"),
+        Source("consultations", Consultation, "town", _between("recorded_at"), {"village": "village_id"},
+               "consultations"),
+        Source("ratings", Rating, "town", _between("rated_at"), {}, "ratings"),
+        Source("rectifications", Rectification, "rating__town", _between("opened_at"), RECTIFICATION_DIMENSIONS,
+               "rectifications"),
     )
 }  # fmt: skip
 
@@ -111,11 +99,6 @@ class Figure:
 
     def q(self, span: Span) -> Q:
         return self.where(span)
-
-    def measure(self, span: Span):
-        if self.people:
-            return Coalesce(Sum("people", filter=self.q(span)), 0)
-        return Count("pk", filter=self.q(span))
 
     def rows(self, town, span: Span) -> QuerySet:
         return SOURCES[self.source].rows(town, span).filter(self.q(span))
@@ -253,36 +236,60 @@ FIGURES = {
 }  # fmt: skip
 
 
-def aggregate(town, span: Span, keys) -> dict[str, int]:
-    """The figures `keys`, one query per source they come from."""
-    by_source: dict[str, list[Figure]] = {}
-    for key in keys:
-        figure = FIGURES[key]
-        by_source.setdefault(figure.source, []).append(figure)
-    values: dict[str, int] = {}
-    for source, figures in by_source.items():
-        values.update(SOURCES[source].rows(town, span).aggregate(**{f.key: f.measure(span) for f in figures}))
-    return values
-
-
-def grouped(town, span: Span, dimension: str, keys) -> dict[int | None, dict[str, int]]:
-    """The figures `keys` per value of `dimension` (a village, department or matter id), one query per source."""
-    result: dict[int | None, dict[str, int]] = {}
-    by_source: dict[str, list[Figure]] = {}
-    for key in keys:
-        by_source.setdefault(FIGURES[key].source, []).append(FIGURES[key])
-    for source, figures in by_source.items():
-        column = SOURCES[source].dimensions[dimension]
-        rows = (
-            SOURCES[source]
-            .rows(town, span)
-            .values(column)
-            .annotate(**{f.key: f.measure(span) for f in figures})
-            .order_by()
-        )
-        for row in rows:
-            result.setdefault(row.pop(column), {}).update(row)
+def counts(town, span: Span, keys, dimensions: tuple[str, ...] = ()) -> list[dict]:
+    """The figures `keys` (all from sources on one table) per combination of `dimensions`, in one query: one pass over
+    the union of the sources' ranges, each figure counting the rows in its own source's range that pass its filter."""
+    figures = [FIGURES[key] for key in keys]
+    sources = {figure.source: SOURCES[figure.source] for figure in figures}
+    first = next(iter(sources.values()))
+    assert all(source.model is first.model for source in sources.values()), "one table per query"
+    columns = [first.dimensions[dimension] for dimension in dimensions]
+    annotations: dict = {}
+    in_any = Q()
+    for source in sources.values():
+        annotations.update(source.annotations())
+        in_any |= source.range(span)
+    queryset = first.base(town).annotate(**annotations).filter(in_any)
+    measures = {}
+    for figure in figures:
+        where = SOURCES[figure.source].range(span) & figure.q(span)
+        if figure.people:
+            measures[figure.key] = Coalesce(Sum("people", filter=where), 0)
+        else:
+            measures[figure.key] = Count("pk", filter=where)
+    if not columns:
+        return [queryset.aggregate(**measures)]
+    result = []
+    for row in queryset.values(*columns).annotate(**measures).order_by():
+        for dimension, column in zip(dimensions, columns, strict=True):
+            row[dimension] = row.pop(column)
+        result.append(row)
     return result
+
+
+def total(rows: list[dict], key: str) -> int:
+    return sum(row.get(key) or 0 for row in rows)
+
+
+def by(rows: list[dict], dimension: str, keys) -> dict:
+    """Group rows counted per several dimensions down to one: {value of `dimension`: {key: sum}}."""
+    result: dict = {}
+    for row in rows:
+        cell = result.setdefault(row[dimension], dict.fromkeys(keys, 0))
+        for key in keys:
+            cell[key] += row.get(key) or 0
+    return result
+
+
+def aggregate(town, span: Span, keys) -> dict[str, int]:
+    """The figures `keys`, one query per table they come from."""
+    by_model: dict[type, list[str]] = {}
+    for key in keys:
+        by_model.setdefault(SOURCES[FIGURES[key].source].model, []).append(key)
+    values: dict[str, int] = {}
+    for model_keys in by_model.values():
+        values.update(counts(town, span, model_keys)[0])
+    return values
 
 
 def rows(town, span: Span, key: str, *, dimension: str | None = None, value: int | None = None) -> QuerySet:

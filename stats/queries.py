@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import Case, Matter, Rating
 from cases.templatetags.hall import cn_date
 from departments.models import Department
+from villages import attendance as village_attendance
 from villages.models import Village
 
 from . import figures as f
@@ -134,10 +135,37 @@ def span_of(period: Period, now: dt.datetime) -> f.Span:
     return f.Span(start=start, end=end, now=now)
 
 
-def figures(*, town, period: Period, now: dt.datetime) -> dict:
-    """Every headline figure of the period, one query per source and one for the percentiles."""
+# Every figure the report counts, by the table it is counted from: one query per table and period.
+TABLES = {
+    "cases": ("applications", "received", "pending_materials", "joint", "completed", "same_day", "one_visit",
+              "rejected", "refused", "disputes", "disputes_failed", "disputes_referred"),
+    "steps": ("overdue_steps", "desk_overdue", "village_overdue", "steps_done", "desk_steps_done",
+              "village_steps_done"),
+    "rectifications": ("rectifications", "desk_bad_ratings", "village_bad_ratings", "appeal_upheld",
+                       "rectifications_done", "rectifications_late"),
+    "consultations": ("consultations",),
+    "ratings": ("ratings", "satisfied", "bad_ratings"),
+}  # fmt: skip
+# What the breakdowns group by, per table (the headline adds the groups up).
+GROUPS = {
+    "cases": ("village", "matter"),
+    "steps": ("department", "village"),
+    "rectifications": ("department", "village"),
+    "consultations": ("village",),
+    "ratings": (),
+}
+
+
+def count_all(*, town, span: f.Span, grouped: bool) -> dict[str, list[dict]]:
+    """The period's counts, one query per table; grouped for the breakdowns, or plain for a comparison."""
+    return {table: f.counts(town, span, keys, GROUPS[table] if grouped else ()) for table, keys in TABLES.items()}
+
+
+def figures(*, town, period: Period, now: dt.datetime, counted: dict | None = None) -> dict:
+    """Every headline figure of the period from its counts (count_all) and the percentiles."""
     span = span_of(period, now)
-    values = f.aggregate(town, span, COUNTED)
+    counted = counted if counted is not None else count_all(town=town, span=span, grouped=False)
+    values = {key: f.total(counted[table], key) for table, keys in TABLES.items() for key in keys}
     median, p90 = _percentiles(f.FIGURES["completed"].rows(town, span))
     return {
         **values,
@@ -188,7 +216,8 @@ def report(*, town, period: Period, now: dt.datetime | None = None, compare: boo
     rows, attendance, the thirteen months up to the period's last month, and the since-start totals."""
     now = now or timezone.now()
     span = span_of(period, now)
-    current = figures(town=town, period=period, now=now)
+    counted = count_all(town=town, span=span, grouped=True)
+    current = figures(town=town, period=period, now=now, counted=counted)
     previous = figures(town=town, period=period.previous, now=now) if compare else None
     year_before = figures(town=town, period=period.year_before, now=now) if compare else None
     year, month = period.last_month
@@ -203,10 +232,11 @@ def report(*, town, period: Period, now: dt.datetime | None = None, compare: boo
         "figures": current,
         "previous": previous,
         "year_before": year_before,
-        "by_village": by_village(town=town, span=span),
-        "by_department": by_department(town=town, span=span),
-        "by_village_desk": by_village_desk(town=town, span=span),
-        "by_matter": by_matter(town=town, span=span),
+        "by_village": by_village(town=town, counted=counted),
+        "by_department": by_department(town=town, counted=counted),
+        "by_village_desk": by_village_desk(town=town, counted=counted),
+        "by_matter": by_matter(town=town, counted=counted),
+        "attendance": attendance(town=town, period=period, now=now),
         "series": series(town=town, last=Period.month(year, month)),
         "highlight": period.months,
         "totals": totals(town=town, now=now),
@@ -270,15 +300,20 @@ def _villages(town) -> list[dict]:
     return list(Village.objects.filter(town=town).order_by("desk_order").values("pk", "name"))
 
 
-def by_village(*, town, span: f.Span) -> dict:
+def by_village(*, town, counted: dict) -> dict:
     columns = [
         ("received", _("Applications accepted"), "received"),
         ("completed", _("Completed"), "completed"),
         ("joint", _("Village and town together"), "joint"),
         ("consultations", _("Consultations"), "consultations"),
     ]
-    values = f.grouped(town, span, "village", [figure for _c, _l, figure in columns])
-    no_village = values.get(None, {}).get("consultations", 0) or 0
+    values = {
+        **f.by(counted["cases"], "village", ("received", "completed", "joint")),
+    }
+    consultations = f.by(counted["consultations"], "village", ("consultations",))
+    for pk, row in consultations.items():
+        values.setdefault(pk, {}).update(row)
+    no_village = consultations.get(None, {}).get("consultations", 0)
     return _table(
         key="by_village",
         title=_("By village"),
@@ -301,20 +336,27 @@ def by_village(*, town, span: f.Span) -> dict:
     )
 
 
-def by_department(*, town, span: f.Span) -> dict:
+def by_department(*, town, counted: dict) -> dict:
     columns = [
         ("handled", _("Steps completed"), "desk_steps_done"),
         ("overdue", _("Overdue steps"), "desk_overdue"),
         ("bad_ratings", _("Bad ratings"), "desk_bad_ratings"),
     ]
-    values = f.grouped(town, span, "department", [figure for _c, _l, figure in columns])
-    worked = [pk for pk in values if pk is not None]
+    values = f.by(counted["steps"], "department", ("desk_steps_done", "desk_overdue"))
+    for pk, row in f.by(counted["rectifications"], "department", ("desk_bad_ratings",)).items():
+        values.setdefault(pk, {}).update(row)
+    worked = [pk for pk, row in values.items() if pk is not None and any(row.values())]
     departments = (
         Department.objects.filter(Q(town=town) | Q(pk__in=worked))
         .order_by("level", "desk_order", "name")
         .values("pk", "name")
     )
-    village = f.aggregate(town, span, ("village_steps_done", "village_overdue", "village_bad_ratings", "appeal_upheld"))
+    village = {
+        key: f.total(counted[table], key)
+        for table, keys in (("steps", ("village_steps_done", "village_overdue")),
+                            ("rectifications", ("village_bad_ratings", "appeal_upheld")))
+        for key in keys
+    }  # fmt: skip
     return _table(
         key="by_department",
         title=_("By department"),
@@ -350,14 +392,16 @@ def by_department(*, town, span: f.Span) -> dict:
     )
 
 
-def by_village_desk(*, town, span: f.Span) -> dict:
+def by_village_desk(*, town, counted: dict) -> dict:
     """The village steps (村委证明 and other village work) and the 差评 answered by a village desk, per village."""
     columns = [
         ("handled", _("Village steps completed"), "village_steps_done"),
         ("overdue", _("Overdue village steps"), "village_overdue"),
         ("bad_ratings", _("Bad ratings of the village desk"), "village_bad_ratings"),
     ]
-    values = f.grouped(town, span, "village", [figure for _c, _l, figure in columns])
+    values = f.by(counted["steps"], "village", ("village_steps_done", "village_overdue"))
+    for pk, row in f.by(counted["rectifications"], "village", ("village_bad_ratings",)).items():
+        values.setdefault(pk, {}).update(row)
     return _table(
         key="by_village_desk",
         title=_("Village desks"),
@@ -368,14 +412,14 @@ def by_village_desk(*, town, span: f.Span) -> dict:
     )
 
 
-def by_matter(*, town, span: f.Span) -> dict:
+def by_matter(*, town, counted: dict) -> dict:
     columns = [
         ("received", _("Applications accepted"), "received"),
         ("completed", _("Completed"), "completed"),
         ("rejected", _("Not granted"), "rejected"),
         ("refused", _("Not accepted"), "refused"),
     ]
-    values = f.grouped(town, span, "matter", [figure for _c, _l, figure in columns])
+    values = f.by(counted["cases"], "matter", ("received", "completed", "rejected", "refused"))
     matters = (
         Matter.objects.filter(pk__in=[pk for pk, row in values.items() if any(row.values())])
         .order_by("category", "display_order", "code")
@@ -383,6 +427,30 @@ def by_matter(*, town, span: f.Span) -> dict:
     )
     return _table(key="by_matter", title=_("By matter"), dimension="matter", columns=columns, base=matters,
                   values=values)  # fmt: skip
+
+
+def attendance(*, town, period: Period, now: dt.datetime) -> dict:
+    """The village desks on the period's market days (villages.attendance: every village expected every market day)."""
+    first, last = period.start, period.last_day
+    return {
+        "by_village": {
+            "key": "attendance_village",
+            "title": str(_("Cadre attendance (947) by village")),
+            "dimension": "village",
+            **village_attendance.attendance_by_village(town=town, start=first, end=last, now=now),
+        },
+        "by_cadre": {
+            "key": "attendance_cadre",
+            "title": str(_("Cadre attendance (947) by cadre")),
+            "dimension": "cadre",
+            **village_attendance.attendance_by_cadre(town=town, start=first, end=last, now=now),
+        },
+        "definitions": [
+            (label, str(village_attendance.ATTENDANCE_DEFINITIONS[key]))
+            for key, label in village_attendance.labels(town).items()
+            if key in village_attendance.ATTENDANCE_DEFINITIONS
+        ],
+    }
 
 
 # --- the thirteen months and the since-start totals ---------------------------------------------------------------

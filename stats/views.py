@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cases.errors import CaseError
 from cases.models import Paper
 from cases.selectors import oversight
+from villages import attendance as village_attendance
 from villages.access import visible_towns
 from villages.models import Town, TownStaff
 
@@ -72,6 +73,9 @@ def _query(town, period, **extra) -> str:
     return urlencode({"town": town.code, "period": period.param, **{k: v for k, v in extra.items() if v is not None}})
 
 
+ATTENDANCE = "attendance."  # the drill-down figures of villages.attendance
+
+
 def _link(town, period, link) -> str | None:
     """The drill-down address of a cell: (figure, dimension, value) → the list of its rows."""
     if not link:
@@ -83,29 +87,43 @@ def _link(town, period, link) -> str | None:
     return f"{reverse('admin:stats_list')}?{_query(town, period, **extra)}"
 
 
+def _table_view(table: dict, town, period, *, links: bool, link_of) -> dict:
+    columns = [column for column, _label in table["columns"]][1:]
+
+    def cells(row):
+        return [
+            {"value": row.get(column, 0), "url": _link(town, period, link_of(row, column)) if links else None}
+            for column in columns
+        ]
+
+    return {
+        "key": table.get("key", ""),
+        "title": table["title"],
+        "headings": [label for _column, label in table["columns"]],
+        "rows": [{"name": row["name"], "cells": cells(row)} for row in [*table["rows"], *table.get("extra_rows", [])]],
+        "total": {"name": table["total"]["name"], "cells": cells(table["total"])},
+    }
+
+
 def _tables(report_: dict, town, period, *, links: bool) -> list[dict]:
-    tables = []
-    for key in ("by_village", "by_department", "by_village_desk", "by_matter"):
-        table = report_[key]
-        columns = [column for column, _label in table["columns"]]
+    """The breakdowns as the page and the paper show them: each cell with the address of its rows."""
+    tables = [
+        _table_view(report_[key], town, period, links=links,
+                    link_of=lambda row, column: row.get("links", {}).get(column))
+        for key in ("by_village", "by_department", "by_village_desk", "by_matter")
+        if key in report_
+    ]  # fmt: skip
+    for key in ("by_village", "by_cadre"):
+        table = report_.get("attendance", {}).get(key)
+        if table is None:  # a paper issued before attendance was in the report prints what it was issued with
+            continue
+        dimension = table["dimension"]
 
-        def cells(row, columns=columns):
-            return [
-                {
-                    "value": row.get(column, 0),
-                    "url": _link(town, period, row.get("links", {}).get(column)) if links else None,
-                }
-                for column in columns[1:]
-            ]
+        def link_of(row, column, dimension=dimension):
+            # a row's desks, or (the 合计, pk None) every desk of the town
+            return (f"{ATTENDANCE}{column}", dimension if row.get("pk") is not None else None, row.get("pk"))
 
-        tables.append(
-            {
-                "title": table["title"],
-                "headings": [label for _column, label in table["columns"]],
-                "rows": [{"name": row["name"], "cells": cells(row)} for row in [*table["rows"], *table["extra_rows"]]],
-                "total": {"name": table["total"]["name"], "cells": cells(table["total"])},
-            }
-        )
+        tables.append(_table_view(table, town, period, links=links, link_of=link_of))
     return tables
 
 
@@ -128,6 +146,7 @@ def _context(request, admin_site, town, period, report_) -> dict:
         "definitions": [(LABELS[key], text) for key, text in DEFINITIONS.items()],
         "headline": _headline(report_, town, period),
         "tables": _tables(report_, town, period, links=True),
+        "attendance_definitions": report_["attendance"]["definitions"],
         "volume_chart": bar_chart(report_["series"], ("received", "completed"), highlight=set(report_["highlight"])),
         "satisfaction_chart": line_chart(report_["series"], "satisfaction_rate", highlight=set(report_["highlight"])),
     }
@@ -149,37 +168,68 @@ def figure_list(request, admin_site):
     """The rows one figure counts (a headline figure or one cell of a breakdown), paginated."""
     town, period = _town_and_period(request, strict=True)
     key = request.GET.get("figure", "")
+    dimension = request.GET.get("by") or None
+    raw = request.GET.get("id", "")
+    back = f"{reverse('admin:stats')}?{_query(town, period)}"
+    page_query = _query(town, period, figure=key, by=dimension, id=raw if dimension else None)
+    if key.startswith(ATTENDANCE):
+        context = _attendance_list(request, town, period, key.removeprefix(ATTENDANCE), dimension, raw)
+    else:
+        context = _figure_list(request, town, period, key, dimension, raw)
+    context.update(
+        {**admin_site.each_context(request), "town": town, "period": period, "back": back, "page_query": page_query}
+    )
+    return render(request, "admin/stats/figure_list.html", context)
+
+
+def _figure_list(request, town, period, key, dimension, raw) -> dict:
     if key not in f.FIGURES:
         raise Http404
-    dimension = request.GET.get("by") or None
     value = None
     if dimension is not None:
         if dimension not in f.SOURCES[f.FIGURES[key].source].dimensions:
             raise Http404
-        raw = request.GET.get("id", "")
         if raw != "none":
             if not raw.isdigit():
                 raise Http404
             value = int(raw)
-    rows = drilldown.figure_rows(
-        town=town, span=span_of(period, timezone.now()), key=key, dimension=dimension, value=value
-    )
-    page = drilldown.page_of(rows, request.GET.get("page"))
-    measured = drilldown.measured(rows, f.FIGURES[key])
-    context = {
-        **admin_site.each_context(request),
+    rows = drilldown.figure_rows(town=town, span=span_of(period, timezone.now()), key=key, dimension=dimension,
+                                 value=value)  # fmt: skip
+    return {
         "title": f.FIGURES[key].label,
-        "town": town,
-        "period": period,
         "figure": f.FIGURES[key],
         "definition": DEFINITIONS[key],
         "listing": f.listing(key),
-        "page": page,
-        "measured": measured,
-        "back": f"{reverse('admin:stats')}?{_query(town, period)}",
-        "page_query": _query(town, period, figure=key, by=dimension, id=request.GET.get("id") if dimension else None),
+        "page": drilldown.page_of(rows, request.GET.get("page")),
+        "measured": drilldown.measured(rows, f.FIGURES[key]),
     }
-    return render(request, "admin/stats/figure_list.html", context)
+
+
+def _attendance_list(request, town, period, key, dimension, raw) -> dict:
+    """The desks behind an attendance figure (villages.attendance.attendance_items: the same definition)."""
+    if key not in village_attendance.FIGURES or dimension not in (None, "village", "cadre"):
+        raise Http404
+    where = {}
+    if dimension == "village":
+        if not raw.isdigit():
+            raise Http404
+        where["village_id"] = int(raw)
+    elif dimension == "cadre":
+        if not (raw.isdigit() or raw in (village_attendance.UNASSIGNED, village_attendance.NO_RECORD)):
+            raise Http404
+        where["cadre_id"] = raw
+    items = village_attendance.attendance_items(
+        town=town, start=period.start, end=period.last_day, now=timezone.now(), figure=key, **where
+    )
+    label = village_attendance.labels(town)[key]
+    return {
+        "title": label,
+        "figure": {"label": label},
+        "definition": village_attendance.ATTENDANCE_DEFINITIONS[key],
+        "listing": "shifts",
+        "page": drilldown.page_of(items, request.GET.get("page")),
+        "measured": None,
+    }
 
 
 @staff_member_required
@@ -192,6 +242,7 @@ def report_print(request, admin_site):
     if number:
         paper = get_object_or_404(Paper, town=town, kind=Paper.Kind.REPORT, number=number)
         report_ = paper.content["report"]
+        period = Period.parse(paper.content["period"])
     else:
         report_ = report(town=town, period=period)
     context = {

@@ -5,17 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0016_holiday_source'),
-        ('departments', '0004_full_name_label'),
-        ('villages', '0006_issuer_and_remedies'),
+        ("cases", "0016_holiday_source"),
+        ("departments", "0004_full_name_label"),
+        ("villages", "0006_issuer_and_remedies"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['town', 'accepted_at'], include=('is_joint',), name='case_town_accepted'),
+            model_name="case",
+            index=models.Index(fields=["town", "accepted_at"], include=("is_joint",), name="case_town_accepted"),
         ),
     ]

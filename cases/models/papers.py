@@ -18,7 +18,7 @@ class Paper(models.Model):
         DECISION = "decision", _("Decision not to grant")
         REFERRAL = "referral", _("County referral form")
         SUBMISSION = "submission", _("Letter sending the file to the county")
-        REPORT = "report", _("Monthly report")
+        REPORT = "report", _("Statistics report")
 
     town = models.ForeignKey("villages.Town", on_delete=models.PROTECT, related_name="papers", verbose_name=_("town"))
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)

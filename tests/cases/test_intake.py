@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from cases.forms import validate_id_number
 from cases.models import Case, CaseCounter, CaseEvent, CaseStep, Matter, RouteStep
-from cases.views import _qr_svg
+from cases.templatetags.hall import qr_svg as _qr_svg
 from tests.factories import (
     APPLICANT_ID,
     APPLICANT_NAME,

@@ -16,7 +16,7 @@ from django.utils import timezone
 from cases import services, workflow
 from cases.models import Appointment, Case, CaseEvent, Material, Matter, Paper, SealUse
 from cases.services import papers
-from cases.views import _qr_svg
+from cases.templatetags.hall import qr_svg as _qr_svg
 from departments.models import Department, DepartmentMember
 from stats.periods import Period
 from stats.queries import monthly_report

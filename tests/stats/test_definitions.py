@@ -87,11 +87,23 @@ def test_one_visit_counts_the_cases_the_villager_did_not_come_back_for(town, vil
     brought_back = _completed(brought, village, department, received=mar(10, 9), closed=mar(13, 15))
     with_materials_round = _completed(brought, village, department, received=mar(10, 9), closed=mar(10, 16))
     add_event(with_materials_round, action=CaseEvent.Action.MATERIALS_REQUESTED, at=mar(10, 10), actor=cadre)
-    appointment = _completed(county, village, department, received=mar(10, 9), closed=mar(16, 15),
-                             steps=[county_step(department, started=mar(11, 9), due=mar(17), finished=mar(16, 15))])
+    appointment = _completed(
+        county,
+        village,
+        department,
+        received=mar(10, 9),
+        closed=mar(16, 15),
+        steps=[county_step(department, started=mar(11, 9), due=mar(17), finished=mar(16, 15))],
+    )
     CaseStep.objects.filter(case=appointment).update(county_mode=Matter.CountyMode.APPOINTMENT)
-    sent_up = _completed(county, village, department, received=mar(10, 9), closed=mar(16, 15),
-                         steps=[county_step(department, started=mar(11, 9), due=mar(17), finished=mar(16, 15))])
+    sent_up = _completed(
+        county,
+        village,
+        department,
+        received=mar(10, 9),
+        closed=mar(16, 15),
+        steps=[county_step(department, started=mar(11, 9), due=mar(17), finished=mar(16, 15))],
+    )
     CaseStep.objects.filter(case=sent_up).update(county_mode=Matter.CountyMode.SUBMISSION)
     make_case(matter=brought, village=village, received_at=mar(10, 9), state=S.REJECTED, closed_at=mar(10, 10),
               steps=[])  # fmt: skip

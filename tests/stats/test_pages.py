@@ -442,8 +442,10 @@ def test_query_count_test_sees_the_forty_cases(client_for, town_office, busy_tow
     assert figures["received"] == 40
     assert figures["completed"] == 10
     assert figures["rejected"] == 10
-    assert len(response.context["report"]["attendance"]["rows"]) == 2
-    assert sum(row["shifts"] for row in response.context["report"]["attendance"]["rows"]) == 25
+    attendance = response.context["report"]["attendance"]["by_village"]
+    assert len(attendance["rows"]) == 2
+    # 25 market days expect both villages (50 desks); one village signed in to each
+    assert (attendance["total"]["expected"], attendance["total"]["attended"]) == (50, 25)
     overdue = client_for(town_office).get(OVERSIGHT).context
     assert len(overdue["bounced"]) == 40
 

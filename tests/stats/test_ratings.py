@@ -13,9 +13,8 @@ from django.utils.translation import gettext
 from cases import services
 from cases.models import Case, Holiday, Matter, Rating, Rectification
 from cases.services import ratings
-from stats.figures import Span
 from stats.periods import Period
-from stats.queries import by_department, monthly_report
+from stats.queries import monthly_report, report
 from tests.factories import (
     DepartmentFactory,
     DepartmentMemberFactory,
@@ -487,7 +486,7 @@ def test_monthly_report_counts_open_past_due_and_done_late_rectifications(rectif
 
 
 def _desks_bad_ratings(town, department) -> int:
-    rows = by_department(town=town, span=Span(start=mar(1), end=local(2026, 4, 1), now=RATED))["rows"]
+    rows = report(town=town, period=Period.month(2026, 3), now=RATED)["by_department"]["rows"]
     return next(row["bad_ratings"] for row in rows if row["pk"] == department.pk)
 
 

@@ -68,7 +68,11 @@ def _another_march_case(town):
         village=town.villages.get(name="爱乐村"),
         received_at=mar(30, 10),
         state=Case.State.IN_PROGRESS,
-        steps=[desk_step(Department.objects.get(town=town, name="民政办"), state=CaseStep.State.ACTIVE, started=mar(30, 10))],
+        steps=[
+            desk_step(
+                Department.objects.get(town=town, name="民政办"), state=CaseStep.State.ACTIVE, started=mar(30, 10)
+            )
+        ],
     )
 
 
@@ -292,7 +296,7 @@ def test_the_verify_page_of_a_report_shows_what_it_is_and_nothing_personal(offic
 
 
 def test_the_signature_lines_are_not_in_an_element_the_print_stylesheet_hides(office):
-    """hall.css hides every <footer> and <nav> in print (the site's chrome): the paper's own sign-off must not be one."""
+    """hall.css hides every <footer> and <nav> in print (the site's chrome): the paper's sign-off must not be one."""
     content = _print(office).content.decode()
     paper = content[content.index("<article") : content.index("</article>")]
     assert gettext("Prepared by") in paper and "seal-zone" in paper
