@@ -130,9 +130,9 @@ LABELS = {key: FIGURE.label for key, FIGURE in f.FIGURES.items()} | {k: v[0] for
 DEFINITIONS = {key: FIGURE.definition for key, FIGURE in f.FIGURES.items()} | {k: v[1] for k, v in DERIVED.items()}
 
 
-def span_of(period: Period, now: dt.datetime) -> f.Span:
+def span_of(period: Period, now: dt.datetime, town=None) -> f.Span:
     start, end = period.bounds()
-    return f.Span(start=start, end=end, now=now)
+    return f.Span(start=start, end=end, now=now, town=town)
 
 
 # Every figure the report counts, by the table it is counted from: one query per table and period.
@@ -163,7 +163,7 @@ def count_all(*, town, span: f.Span, grouped: bool) -> dict[str, list[dict]]:
 
 def figures(*, town, period: Period, now: dt.datetime, counted: dict | None = None) -> dict:
     """Every headline figure of the period from its counts (count_all) and the percentiles."""
-    span = span_of(period, now)
+    span = span_of(period, now, town)
     counted = counted if counted is not None else count_all(town=town, span=span, grouped=False)
     values = {key: f.total(counted[table], key) for table, keys in TABLES.items() for key in keys}
     median, p90 = _percentiles(f.FIGURES["completed"].rows(town, span))
@@ -215,7 +215,7 @@ def report(*, town, period: Period, now: dt.datetime | None = None, compare: boo
     """The report the town office files for `period`: the headline with 环比 and 同比, the breakdowns with their 合计
     rows, attendance, the thirteen months up to the period's last month, and the since-start totals."""
     now = now or timezone.now()
-    span = span_of(period, now)
+    span = span_of(period, now, town)
     counted = count_all(town=town, span=span, grouped=True)
     current = figures(town=town, period=period, now=now, counted=counted)
     previous = figures(town=town, period=period.previous, now=now) if compare else None
@@ -507,7 +507,7 @@ def totals(*, town, now: dt.datetime) -> dict:
     plus the system's own counts from the day it took over, by the same definitions as the period's figures."""
     balance = OpeningBalance.objects.filter(town=town).first()
     start = EPOCH if balance is None else timezone.make_aware(dt.datetime.combine(balance.system_from, dt.time.min))
-    span = f.Span(start=start, end=now, now=now)
+    span = f.Span(start=start, end=now, now=now, town=town)
     counted = f.aggregate(town, span, ("applications", "consultations", "received", "joint", "disputes",
                                        "ratings", "satisfied"))  # fmt: skip
     system = {

@@ -193,7 +193,7 @@ def _figure_list(request, town, period, key, dimension, raw) -> dict:
             if not raw.isdigit():
                 raise Http404
             value = int(raw)
-    rows = drilldown.figure_rows(town=town, span=span_of(period, timezone.now()), key=key, dimension=dimension,
+    rows = drilldown.figure_rows(town=town, span=span_of(period, timezone.now(), town), key=key, dimension=dimension,
                                  value=value)  # fmt: skip
     return {
         "title": f.FIGURES[key].label,

@@ -352,7 +352,11 @@ class Case(models.Model):
             # 受理件数 and the joint cases of a period, and the since-start totals, count by when a case was accepted.
             models.Index(fields=["town", "accepted_at"], include=["is_joint"], name="case_town_accepted"),
             models.Index(fields=["town", "state"], name="case_town_state"),
-            models.Index(fields=["town", "closed_at"], include=["state", "received_at"], name="case_town_closed_cover"),
+            models.Index(
+                fields=["town", "closed_at"],
+                include=["state", "received_at", "mediation_outcome"],
+                name="case_town_closed_cover",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -411,6 +415,14 @@ class CaseStep(models.Model):
     State = workflow.StepState
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="steps", verbose_name=_("case"))
+    # The case's town and village, copied at intake (they never change): the statistics count steps by town and
+    # village without joining every step to its case.
+    town = models.ForeignKey(
+        "villages.Town", on_delete=models.PROTECT, related_name="+", editable=False, verbose_name=_("town")
+    )
+    village = models.ForeignKey(
+        "villages.Village", on_delete=models.PROTECT, related_name="+", editable=False, verbose_name=_("village")
+    )
     order = models.PositiveSmallIntegerField(_("order"))
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     department = models.ForeignKey(
@@ -492,6 +504,15 @@ class CaseStep(models.Model):
             models.Index(fields=["department", "state"], name="casestep_department_state"),
             models.Index(fields=["due_at"], name="casestep_due"),
             models.Index(fields=["due_on"], name="casestep_due_on"),
+            # A period's steps for the report, index-only: due in the period, or finished in it.
+            models.Index(
+                fields=["town", "due_on"],
+                include=["department", "village", "state", "finished_at", "due_at", "case"],
+                name="casestep_town_due_cover",
+            ),
+            models.Index(
+                fields=["town", "finished_at"], include=["department", "village", "state"], name="casestep_town_done"
+            ),
             models.Index(fields=["finished_at"], name="casestep_finished"),
             models.Index(fields=["state", "due_at"], name="casestep_state_due"),
         ]

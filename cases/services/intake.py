@@ -143,6 +143,8 @@ def _copy_route(case: Case, matter: Matter) -> list[CaseStep]:
         steps.append(
             CaseStep(
                 case=case,
+                town_id=case.town_id,
+                village_id=case.village_id,
                 order=order,
                 kind=CaseStep.Kind.VILLAGE,
                 action=_("Verify the facts and stamp the village certificate"),
@@ -155,6 +157,8 @@ def _copy_route(case: Case, matter: Matter) -> list[CaseStep]:
         steps.append(
             CaseStep(
                 case=case,
+                town_id=case.town_id,
+                village_id=case.village_id,
                 order=order,
                 kind=CaseStep.Kind.DEPARTMENT,
                 department=route_step.department,
@@ -168,6 +172,8 @@ def _copy_route(case: Case, matter: Matter) -> list[CaseStep]:
         steps.append(
             CaseStep(
                 case=case,
+                town_id=case.town_id,
+                village_id=case.village_id,
                 order=order,
                 kind=CaseStep.Kind.COUNTY,
                 department=matter.county_department,

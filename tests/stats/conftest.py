@@ -101,6 +101,8 @@ def make_case(
         [
             CaseStep(
                 case=case,
+                town_id=case.town_id,
+                village_id=case.village_id,
                 order=order,
                 kind=step.kind,
                 department=step.department,

@@ -1007,7 +1007,10 @@ class Generator:
                 touched.add(day)
                 number = f"{town.code}-{day:%Y%m%d}-{counters[day]:04d}"
                 ids = [next(step_ids) for _ in plan.steps]
-                steps += [{**step, "id": pk, "case_id": case_id} for pk, step in zip(ids, plan.steps, strict=True)]
+                steps += [
+                    {**step, "id": pk, "case_id": case_id, "town_id": town.pk, "village_id": plan.case["village_id"]}
+                    for pk, step in zip(ids, plan.steps, strict=True)
+                ]
                 prev = ""
                 for seq, (action, at, actor, index, from_state, to_state, note) in enumerate(plan.events, 1):
                     event = _Event(
