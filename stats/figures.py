@@ -10,13 +10,13 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases import workflow
-from cases.models import Case, CaseEvent, CaseStep, Matter, MediationOutcome, Rating, Rectification
+from cases.models import Case, CaseStep, Matter, MediationOutcome, Rating, Rectification
 from cases.models.feedback import counts_against_desk
 from villages.models import Consultation
 
@@ -116,28 +116,15 @@ def _still_awaiting_at_end(span: Span) -> Q:
     return not_accepted & still_open
 
 
-def _had_materials_round() -> Exists:
-    return Exists(CaseEvent.objects.filter(case=OuterRef("pk"), action=CaseEvent.Action.MATERIALS_REQUESTED))
-
-
-def _county_visit_step() -> Exists:
-    """A county step the villager must travel for: 约办 at the hall or 转办 to the county office (镇里报送 is not)."""
-    return Exists(
-        CaseStep.objects.filter(
-            case=OuterRef("pk"),
-            kind=CaseStep.Kind.COUNTY,
-            county_mode__in=[Matter.CountyMode.APPOINTMENT, Matter.CountyMode.REFERRAL],
-        )
-    )
-
-
 def one_visit_q() -> Q:
     """一次办结: completed without the villager having to come back — no round of missing materials, and either done
     on the day it was received, or with the result brought or sent to the villager (not collected at the desk) and no
-    county step they travel for. On the cases closed in the period (it needs their received_day/closed_day)."""
+    county step they travel for (约办 at the hall or 转办 to the county office; 镇里报送 is not). On the cases closed in
+    the period (it needs their received_day/closed_day). Read from the case's own fields, set by the services."""
     same_day = Q(received_day=F("closed_day"))
-    no_return = ~Q(matter__result_delivery=Matter.Delivery.DESK) & ~_county_visit_step()
-    return Q(state=S.COMPLETED) & ~_had_materials_round() & (same_day | no_return)
+    travels = Q(county_mode__in=[Matter.CountyMode.APPOINTMENT, Matter.CountyMode.REFERRAL])
+    no_return = ~Q(matter__result_delivery=Matter.Delivery.DESK) & ~travels
+    return Q(state=S.COMPLETED, had_materials_round=False) & (same_day | no_return)
 
 
 def overdue_step_q(span: Span) -> Q:

@@ -332,6 +332,12 @@ class Case(models.Model):
     history_length = models.PositiveIntegerField(_("history length"), default=0, editable=False)
     history_head = models.CharField(_("latest history hash"), max_length=64, blank=True, editable=False)
     intake_key = models.UUIDField(_("intake key"), null=True, blank=True, unique=True, editable=False)
+    # 一次办结 (stats.figures.one_visit_q) reads these two facts of the case itself, not its history: whether the
+    # villager was ever asked to bring missing materials, and the county step's mode (copied at intake, as the steps).
+    had_materials_round = models.BooleanField(_("missing materials were asked for"), default=False, editable=False)
+    county_mode = models.CharField(
+        _("county mode"), max_length=12, choices=Matter.CountyMode.choices, blank=True, editable=False
+    )
     is_joint = models.BooleanField(
         _("village and town together"),
         default=False,

@@ -127,6 +127,8 @@ def transition(case: Case, move: Move, *, actor, at: dt.datetime, step: CaseStep
     before; the caller saves the case."""
     before = case.state
     case.state = workflow.enter(before, move, paused_from=case.paused_from, accepted=workflow.is_accepted(case))
+    if move == Move.REQUEST_MATERIALS:
+        case.had_materials_round = True  # the villager has to come back (not 一次办结); the caller saves it
     append_event(
         case,
         actor=actor,

@@ -225,6 +225,7 @@ def _open_case(
         expected_on=promised.due_on,
         expected_at=promised.overdue_at,
         accepted_at=None if open_awaiting or refuse_reason else now,  # 受理 when the materials are complete
+        county_mode=matter.county_mode,  # copied like the route: later catalogue edits never change it
     )
     case.save()
     steps = _copy_route(case, matter)
@@ -248,7 +249,7 @@ def _open_case(
         case.paused_from = case.state
         case.paused_at = now
         _core.transition(case, Move.REQUEST_MATERIALS, actor=actor, at=now, step=first, note="、".join(missing))
-        fields += ["state", "paused_from", "paused_at"]
+        fields += ["state", "paused_from", "paused_at", "had_materials_round"]
         items = [m for m in snapshot if m["required"] and not m["received"]]
         papers.notice(case, first, actor=actor, at=now, items=papers.notice_items(items), other="")
     elif not refuse_reason:

@@ -167,7 +167,7 @@ def case_request_materials(
         note = "、".join(item["name"] for item in items)
         _core.transition(case, Move.REQUEST_MATERIALS, actor=actor, at=now, step=step, note=note)
         papers.notice(case, step, actor=actor, at=now, items=items, other="")
-        _core.save_case(case, "state", "paused_from", "paused_at", "materials")
+        _core.save_case(case, "state", "paused_from", "paused_at", "materials", "had_materials_round")
     return case
 
 

@@ -69,6 +69,7 @@ def make_case(
     paused_at: dt.datetime | None = None,
     is_joint: bool | None = None,
     accepted_at: dt.datetime | None | str = "at intake",
+    county_mode: str = "",
 ) -> Case:
     """A case row with its steps as given. is_joint follows the intake rule (a village step and a town desk step)
     unless the test says otherwise."""
@@ -96,6 +97,7 @@ def make_case(
         closed_at=closed_at,
         closing_reason="材料不符合条件" if state in (Case.State.REJECTED, Case.State.WITHDRAWN) else "",
         is_joint={CaseStep.Kind.VILLAGE, CaseStep.Kind.DEPARTMENT} <= kinds if is_joint is None else is_joint,
+        county_mode=county_mode,
     )
     rows = CaseStep.objects.bulk_create(
         [
@@ -173,6 +175,8 @@ def add_event(case: Case, *, action: str, at: dt.datetime, actor, step: CaseStep
     )
     event.hash = event.compute_hash()
     event.save()
+    if action == CaseEvent.Action.MATERIALS_REQUESTED:  # as cases.services._core.transition does
+        Case.objects.filter(pk=case.pk).update(had_materials_round=True)
     Case.objects.filter(pk=case.pk).update(history_length=event.seq, history_head=event.hash)
     return event
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from cases.models import Case, CaseEvent, CaseStep, Matter, MediationOutcome
+from cases.models import Case, CaseEvent, Matter, MediationOutcome
 from stats import figures as f
 from stats.models import OpeningBalance
 from stats.periods import Period
@@ -34,6 +34,7 @@ def test_an_application_waiting_for_materials_is_not_accepted_until_they_are_bro
     case = open_case(actor=clerk, matter=matter, village=village, bring_all=False, open_awaiting=True,
                      intake_department=department)  # fmt: skip
     assert case.accepted_at is None
+    assert case.had_materials_round is True  # the one-time notice at intake: not 一次办结, whatever follows
 
     freeze(local(2026, 4, 15, 12))
     march = _figures(town, MARCH, now=local(2026, 4, 15, 12))
@@ -95,7 +96,7 @@ def test_one_visit_counts_the_cases_the_villager_did_not_come_back_for(town, vil
         closed=mar(16, 15),
         steps=[county_step(department, started=mar(11, 9), due=mar(17), finished=mar(16, 15))],
     )
-    CaseStep.objects.filter(case=appointment).update(county_mode=Matter.CountyMode.APPOINTMENT)
+    Case.objects.filter(pk=appointment.pk).update(county_mode=Matter.CountyMode.APPOINTMENT)
     sent_up = _completed(
         county,
         village,
@@ -104,7 +105,7 @@ def test_one_visit_counts_the_cases_the_villager_did_not_come_back_for(town, vil
         closed=mar(16, 15),
         steps=[county_step(department, started=mar(11, 9), due=mar(17), finished=mar(16, 15))],
     )
-    CaseStep.objects.filter(case=sent_up).update(county_mode=Matter.CountyMode.SUBMISSION)
+    Case.objects.filter(pk=sent_up.pk).update(county_mode=Matter.CountyMode.SUBMISSION)
     make_case(matter=brought, village=village, received_at=mar(10, 9), state=S.REJECTED, closed_at=mar(10, 10),
               steps=[])  # fmt: skip
 
@@ -151,3 +152,19 @@ def test_without_an_opening_balance_the_totals_say_since_the_first_case(town, vi
     assert result["since_label"] == "2025年7月8日"
     assert result["balance"] is None
     assert {row["key"]: row["value"] for row in result["rows"]}["received"] == 1
+
+
+def test_the_services_record_a_materials_round_and_the_county_mode_on_the_case(
+    town, village, department, clerk, freeze
+):
+    county = MatterFactory(town=town, code="ov-county-mode")
+    matter = route_matter(town=town, departments=[department], needs_village_certificate=False,
+                          county_mode=Matter.CountyMode.REFERRAL, county_department=department)  # fmt: skip
+    freeze(mar(10, 9))
+    case = open_case(actor=clerk, matter=matter, village=village, intake_department=department)
+    assert (case.had_materials_round, case.county_mode) == (False, Matter.CountyMode.REFERRAL)
+    from cases import services
+
+    services.case_request_materials(actor=clerk, case_id=case.pk, missing="户口簿复印件")
+    assert Case.objects.get(pk=case.pk).had_materials_round is True
+    assert county.county_mode == ""

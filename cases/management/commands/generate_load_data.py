@@ -704,6 +704,8 @@ class Life:
             "closing_reason": self.closing_reason,
             "version": len(self.plan.events),
             "is_joint": {CaseStep.Kind.VILLAGE, CaseStep.Kind.DEPARTMENT} <= kinds,
+            "had_materials_round": any(event[0] == CaseEvent.Action.MATERIALS_REQUESTED for event in self.plan.events),
+            "county_mode": next((s["county_mode"] for s in self.plan.steps if s["kind"] == CaseStep.Kind.COUNTY), ""),
             "parties": parties,
             "mediation_outcome": self.mediation_outcome,
         }
