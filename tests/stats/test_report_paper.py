@@ -301,3 +301,16 @@ def test_the_signature_lines_are_not_in_an_element_the_print_stylesheet_hides(of
     paper = content[content.index("<article") : content.index("</article>")]
     assert gettext("Prepared by") in paper and "seal-zone" in paper
     assert "<footer" not in paper and "<nav" not in paper and "no-print" not in paper
+
+
+def test_the_signed_form_comes_first_and_the_breakdowns_follow_as_attached_tables(office):
+    """Issue 10 point 1: the form a town signs and stamps is the first A4 page (headline, totals, signatures, seal,
+    phones, QR); the breakdowns follow from a new page as 附表 (static/hall/report.css: break-before)."""
+    content = _print(office).content.decode()
+    signoff = content.index('class="report-signoff"')
+    attachments = content.index('class="report-attachments"')
+    assert content.index("report-headline") < signoff < attachments
+    assert "附表" in content[attachments:]
+    assert content.index("合计", attachments) > attachments  # the 合计 rows are in the attached tables
+    css = (settings.BASE_DIR / "static" / "hall" / "report.css").read_text()
+    assert ".report-attachments { break-before: page;" in css
