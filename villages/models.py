@@ -312,6 +312,8 @@ class DutyShift(models.Model):
         LATE = "late", _("Late")
         EARLY = "early", _("Left early")
         LATE_EARLY = "late_early", _("Late and left early")
+        NOT_SIGNED_OUT = "not_signed_out", _("Not signed out")
+        LATE_NOT_SIGNED_OUT = "late_not_signed_out", _("Late and not signed out")
         ON_DUTY = "on_duty", _("On duty")
         ABSENT = "absent", _("Absent")
         UPCOMING = "upcoming", _("Upcoming")
@@ -363,7 +365,8 @@ class DutyShift(models.Model):
         return self.substitute or self.cadre
 
     def attendance(self, *, town, now=None) -> str:
-        """Judged against the town's times: after sign_in_by is late, before sign_out_from is early leave."""
+        """Judged against the town's times: after sign_in_by is late, before sign_out_from is early leave; a desk
+        nobody signed out of is 未签退 once the day is over, never 早退 (villages.attendance, the same rule)."""
         from django.utils import timezone
 
         now = now or timezone.now()
@@ -375,9 +378,8 @@ class DutyShift(models.Model):
         late = sign_in > town.sign_in_by
         if self.signed_out_at is None:
             if timezone.localdate(now) > day:
-                early = True
-            else:
-                return self.Attendance.LATE if late else self.Attendance.ON_DUTY
+                return self.Attendance.LATE_NOT_SIGNED_OUT if late else self.Attendance.NOT_SIGNED_OUT
+            return self.Attendance.LATE if late else self.Attendance.ON_DUTY
         else:
             early = timezone.localtime(self.signed_out_at).time().replace(microsecond=0) < town.sign_out_from
         if late and early:

@@ -105,10 +105,18 @@ def test_signed_in_and_still_at_the_desk_is_on_duty_or_late(shift, cadre, town, 
     assert attendance(late, town, at(12)) == A.LATE
 
 
-def test_never_signing_out_counts_as_leaving_early_once_the_day_is_over(shift, cadre, town):
+def test_never_signing_out_is_not_signed_out_once_the_day_is_over_not_leaving_early(shift, cadre, town):
+    """Issue 11 point 5: 未签退 is not 早退."""
     sign_in(shift, cadre, at(8, 50))
 
-    assert attendance(shift, town, at(8, day=NEXT_DAY)) == A.EARLY
+    assert attendance(shift, town, at(17)) == A.ON_DUTY
+    assert attendance(shift, town, at(8, day=NEXT_DAY)) == A.NOT_SIGNED_OUT
+
+
+def test_late_and_never_signing_out(shift, cadre, town):
+    sign_in(shift, cadre, at(9, 20))
+
+    assert attendance(shift, town, at(8, day=NEXT_DAY)) == A.LATE_NOT_SIGNED_OUT
 
 
 def test_the_towns_own_times_change_the_judgement(shift, cadre, town):
