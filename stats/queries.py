@@ -297,7 +297,7 @@ def _table(*, key, title, dimension, columns, base, values, extra_rows=(), total
 
 
 def _villages(town) -> list[dict]:
-    return list(Village.objects.filter(town=town).order_by("desk_order").values("pk", "name"))
+    return [dict(row) for row in Village.objects.filter(town=town).order_by("desk_order").values("pk", "name")]
 
 
 def by_village(*, town, counted: dict) -> dict:
@@ -519,8 +519,11 @@ def totals(*, town, now: dt.datetime) -> dict:
         "satisfied": counted["satisfied"],
     }
     ledger = {key: getattr(balance, key) if balance else 0 for key in system}
-    combined = {key: system[key] + ledger[key] for key in system}
-    combined["satisfaction_rate"] = _rate(combined["satisfied"], combined["ratings"])
+    combined: dict[str, float | None] = {key: system[key] + ledger[key] for key in system}
+    combined["satisfaction_rate"] = _rate(
+        system["satisfied"] + ledger["satisfied"], system["ratings"] + ledger["ratings"]
+    )
+    since: dt.date | None
     if balance is not None:
         since = balance.counted_from
     else:
