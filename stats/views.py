@@ -159,6 +159,7 @@ def monthly_stats(request, admin_site):
     context = _context(request, admin_site, town, period, report(town=town, period=period))
     context["issued"] = services.current_report_paper(town=town, period=period)
     context["may_issue"] = may_issue(request.user, town)
+    context["period_over"] = period.is_over(timezone.localdate())
     return render(request, "admin/stats/monthly.html", context)
 
 

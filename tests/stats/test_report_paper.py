@@ -314,3 +314,15 @@ def test_the_signed_form_comes_first_and_the_breakdowns_follow_as_attached_table
     assert content.index("合计", attachments) > attachments  # the 合计 rows are in the attached tables
     css = (settings.BASE_DIR / "static" / "hall" / "report.css").read_text()
     assert ".report-attachments { break-before: page;" in css
+
+
+def test_the_issue_button_shows_for_a_finished_period_and_not_for_the_running_one(office, client_for, supervisor):
+    issue_url = reverse("admin:stats_issue")
+    finished = office.get(reverse("admin:stats"), {"town": TOWN, "period": "2026-03"}).content.decode()
+    running = office.get(reverse("admin:stats"), {"town": TOWN, "period": "2026-04"}).content.decode()
+    read_only = client_for(supervisor).get(reverse("admin:stats"), {"period": "2026-03"}).content.decode()
+
+    assert issue_url in finished
+    assert issue_url not in running
+    assert gettext("The report can be numbered and issued once the period is over.") in running
+    assert issue_url not in read_only
