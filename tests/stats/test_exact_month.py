@@ -19,6 +19,7 @@ from cases.models import Case, CaseStep, Matter, MediationOutcome
 from departments.models import Department
 from stats.periods import Period
 from stats.queries import DEFINITIONS, TOTAL_LABEL, monthly_report
+from stats.queries import report as report_of
 from tests.factories import (
     ConsultationFactory,
     CountyDepartmentFactory,
@@ -1020,3 +1021,40 @@ def test_the_department_table_has_a_village_row_equal_to_the_village_table(repor
     assert upheld_row["bad_ratings"] == 0
     # 2 (县民政局) + 11 + 6 + 0 + 1 desks' steps and the villages' 15
     assert report["by_department"]["total"]["handled"] == 35
+
+
+# --- a quarter and a range of the same world (issue 11 point 2) ------------------------------------------------
+
+ADDITIVE = [key for key in EXPECTED_HEADLINE if key not in ("one_visit_rate", "same_day_rate", "median_hours",
+                                                            "p90_hours", "satisfaction_rate")]  # fmt: skip
+
+
+def test_a_quarter_is_its_three_months_and_its_totals_are_its_headline(world):
+    months = [monthly_report(town=world.town, month=Period.month(2026, m), now=NOW)["figures"] for m in (1, 2, 3)]
+    quarter = report_of(town=world.town, period=Period.parse("2026-Q1"), now=NOW)
+
+    assert {key: quarter["figures"][key] for key in ADDITIVE} == {key: sum(m[key] for m in months) for key in ADDITIVE}
+    # worked out by hand: March's 21 + February's 6 (C11 C12 F1–F4) accepted; 14 + 3 (F1–F3) + 1 (Y1) completed;
+    # ratings 9 + 3, satisfied 7 + 2
+    assert (quarter["figures"]["received"], quarter["figures"]["completed"]) == (27, 18)
+    assert quarter["figures"]["satisfaction_rate"] == 75.0
+    for key, figure in (("by_village", "received"), ("by_matter", "completed"), ("by_department", "overdue")):
+        assert (
+            quarter[key]["total"][{"overdue": "overdue"}.get(figure, figure)]
+            == quarter["figures"][{"overdue": "overdue_steps"}.get(figure, figure)]
+        )
+    assert quarter["period"]["previous"] == "2025年第四季度"
+    assert quarter["year_before"]["received"] == 2  # O2 (20 February 2025) and O1 (March 2025)
+
+
+def test_a_range_of_the_whole_month_is_the_month_and_two_halves_add_up(world):
+    month = monthly_report(town=world.town, month=MONTH, now=NOW)
+    whole = report_of(town=world.town, period=Period.parse("2026-03-01..2026-03-31"), now=NOW)
+    first = report_of(town=world.town, period=Period.parse("2026-03-01..2026-03-15"), now=NOW)["figures"]
+    second = report_of(town=world.town, period=Period.parse("2026-03-16..2026-03-31"), now=NOW)["figures"]
+
+    assert whole["figures"] == month["figures"]
+    for key in ("by_village", "by_department", "by_village_desk", "by_matter"):
+        assert whole[key]["total"] == month[key]["total"]
+    assert {key: first[key] + second[key] for key in ADDITIVE} == {key: month["figures"][key] for key in ADDITIVE}
+    assert whole["period"]["previous"] == "2026年1月29日至2026年2月28日"  # the 31 days before
