@@ -8,7 +8,8 @@ from cases.errors import NotAllowed, StaleError
 from cases.models import Paper
 from cases.services import papers
 from cases.templatetags.hall import cn_date
-from villages.models import Town
+from villages.access import visible_towns
+from villages.models import Town, TownStaff
 
 from .periods import Period
 from .queries import report
@@ -22,13 +23,18 @@ def current_report_paper(*, town, period: Period) -> Paper | None:
     )
 
 
-def report_issue(*, town, period: Period, actor, may_issue: bool, replacing: str = "", now=None) -> Paper:
+def may_issue(user, town) -> bool:
+    """The town office files the report; a supervisor reads it."""
+    return user.is_superuser or visible_towns(user, roles=(TownStaff.Role.OFFICE,)).filter(pk=town.pk).exists()
+
+
+def report_issue(*, town, period: Period, actor, replacing: str = "", now=None) -> Paper:
     """Number the report of `period` and keep its figures as they are now. Only the town office issues (a supervisor
     reads); a period not yet over cannot be filed. `replacing` is the number the form showed as current ("" for
     none): if another issue came first (a double click, a colleague), nothing is issued twice. Issuing again
     withdraws the earlier paper, so one report per period is in force."""
     now = now or timezone.now()
-    if not may_issue:
+    if not may_issue(actor, town):
         raise NotAllowed(_("Only the town office issues the report."))
     if not period.is_over(timezone.localdate(now)):
         raise NotAllowed(

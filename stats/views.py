@@ -19,7 +19,7 @@ from cases.models import Paper
 from cases.selectors import oversight
 from villages import attendance as village_attendance
 from villages.access import visible_towns
-from villages.models import Town, TownStaff
+from villages.models import Town
 
 from . import drilldown, exports, services
 from . import figures as f
@@ -33,11 +33,6 @@ def staff_towns(user):
     if user.is_superuser:
         return Town.objects.order_by("code")
     return visible_towns(user).order_by("code")
-
-
-def may_issue(user, town) -> bool:
-    """The town office files the report; a supervisor reads it."""
-    return user.is_superuser or visible_towns(user, roles=(TownStaff.Role.OFFICE,)).filter(pk=town.pk).exists()
 
 
 def period_from(params) -> Period:
@@ -158,7 +153,7 @@ def monthly_stats(request, admin_site):
     town, period = _town_and_period(request)
     context = _context(request, admin_site, town, period, report(town=town, period=period))
     context["issued"] = services.current_report_paper(town=town, period=period)
-    context["may_issue"] = may_issue(request.user, town)
+    context["may_issue"] = services.may_issue(request.user, town)
     context["period_over"] = period.is_over(timezone.localdate())
     return render(request, "admin/stats/monthly.html", context)
 
@@ -270,7 +265,6 @@ def report_issue(request, admin_site):
             town=town,
             period=period,
             actor=request.user,
-            may_issue=may_issue(request.user, town),
             replacing=request.POST.get("replacing", ""),
         )
     except CaseError as error:
