@@ -123,7 +123,8 @@ def one_visit_q() -> Q:
     the period (it needs their received_day/closed_day). Read from the case's own fields, set by the services."""
     same_day = Q(received_day=F("closed_day"))
     travels = Q(county_mode__in=[Matter.CountyMode.APPOINTMENT, Matter.CountyMode.REFERRAL])
-    no_return = ~Q(matter__result_delivery=Matter.Delivery.DESK) & ~travels
+    brought = [value for value in Matter.Delivery.values if value != Matter.Delivery.DESK]
+    no_return = Q(result_delivery__in=brought) & ~travels
     return Q(state=S.COMPLETED, had_materials_round=False) & (same_day | no_return)
 
 

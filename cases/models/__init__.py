@@ -144,6 +144,11 @@ class Case(models.Model):
     county_mode = models.CharField(
         _("county mode"), max_length=12, choices=Matter.CountyMode.choices, blank=True, editable=False
     )
+    # How the result reaches the villager, copied at intake like the county mode: a later catalogue edit must not
+    # change whether a case closed last year was 一次办结 (the stored month figures, stats.tally, rely on it).
+    result_delivery = models.CharField(
+        _("result delivery"), max_length=10, choices=Matter.Delivery.choices, blank=True, editable=False
+    )
     is_joint = models.BooleanField(
         _("village and town together"),
         default=False,
@@ -436,6 +441,7 @@ from .guesses import GuessCounter  # noqa: E402
 from .history import AppendOnlyModel, AppendOnlyQuerySet, CaseEvent, HistoryDigest  # noqa: E402
 from .papers import Paper, PaperCounter  # noqa: E402
 from .privacy import IdentityReveal  # noqa: E402
+from .recount import StaleMonth  # noqa: E402
 
 __all__ = [
     "AppendOnlyModel",
@@ -459,6 +465,7 @@ __all__ = [
     "Rectification",
     "RouteStep",
     "SealUse",
+    "StaleMonth",
     "mask_id_number",
     "mask_name",
 ]

@@ -226,6 +226,7 @@ def _open_case(
         expected_at=promised.overdue_at,
         accepted_at=None if open_awaiting or refuse_reason else now,  # 受理 when the materials are complete
         county_mode=matter.county_mode,  # copied like the route: later catalogue edits never change it
+        result_delivery=matter.result_delivery,
     )
     case.save()
     steps = _copy_route(case, matter)

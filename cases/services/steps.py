@@ -7,6 +7,7 @@ from .. import workflow
 from ..calendar import working_days_between
 from ..errors import InvalidInput, StaleError, WrongState
 from ..models import CaseStep, Matter, MediationOutcome, SealUse
+from ..models.recount import mark_stale
 from ..workflow import Move
 from . import _core, papers
 
@@ -112,6 +113,8 @@ def step_return(*, actor, case_id: int, step_id: int | None = None, expected_ver
         if previous is None:
             raise WrongState(_("There is no previous step to return to."))
         now = _core.now()
+        # The step sent back to leaves the months its finish and due date were counted in (stats.tally).
+        mark_stale(town_id=case.town_id, moments=(previous.finished_at, previous.due_on), reason="step_return")
         step.state = workflow.step_after(step.state, Move.RETURN)
         step.return_count += 1
         step.save(update_fields=["state", "return_count"])

@@ -98,6 +98,7 @@ def make_case(
         closing_reason="材料不符合条件" if state in (Case.State.REJECTED, Case.State.WITHDRAWN) else "",
         is_joint={CaseStep.Kind.VILLAGE, CaseStep.Kind.DEPARTMENT} <= kinds if is_joint is None else is_joint,
         county_mode=county_mode,
+        result_delivery=matter.result_delivery,  # copied at intake (cases.services.intake)
     )
     rows = CaseStep.objects.bulk_create(
         [

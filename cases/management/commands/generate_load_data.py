@@ -682,6 +682,7 @@ class Life:
             materials = [{**m, "received": m["id"] not in self.missing_ids} for m in materials]
         self.plan.case = {
             "matter_id": info.matter.pk,
+            "result_delivery": info.matter.result_delivery,
             "village_id": self.village.pk,
             "hamlet_id": rng.choice(self.g.hamlets[self.village.pk])
             if self.g.hamlets.get(self.village.pk) and rng.random() < P_HAMLET
