@@ -47,6 +47,12 @@ class Source:
     dimensions: dict[str, str]  # dimension -> field to group or filter by
     listing: str  # which list template shows its rows: cases, steps, consultations, ratings, rectifications
     annotations: Callable[[], dict] = dict
+    # The stored month figures (stats.tally). A row of a finished month is final — its part in every figure of the
+    # source will never change — when `settled(before)` holds, `before` being the moment the month was stored; None:
+    # every row of a finished month is final (its facts are stamped when they happen). Not `stored`: always counted
+    # from the rows (rectifications, whose figures follow the callbacks and appeals that come after).
+    settled: Callable[[dt.datetime], Q] | None = None
+    stored: bool = True
 
     def base(self, town) -> QuerySet:
         return self.model.objects.filter(**{self.town_field: town})
@@ -80,12 +86,15 @@ SOURCES = {
         Source("received", Case, "town", _between("received_at"), CASE_DIMENSIONS, "cases"),
         Source("closed", Case, "town", _between("closed_at"), CASE_DIMENSIONS, "cases", _local_days),
         Source("steps_finished", CaseStep, "town", _between("finished_at"), STEP_DIMENSIONS, "steps"),
-        Source("steps_due", CaseStep, "town", _due_in, STEP_DIMENSIONS, "steps"),
+        # A step due in a finished month is final once finished (late or not); an open one may still turn red, and
+        # its part is counted from the rows until it is done.
+        Source("steps_due", CaseStep, "town", _due_in, STEP_DIMENSIONS, "steps",
+               settled=lambda before: Q(finished_at__lt=before)),
         Source("consultations", Consultation, "town", _between("recorded_at"), {"village": "village_id"},
                "consultations"),
         Source("ratings", Rating, "town", _between("rated_at"), {}, "ratings"),
         Source("rectifications", Rectification, "rating__town", _between("opened_at"), RECTIFICATION_DIMENSIONS,
-               "rectifications"),
+               "rectifications", stored=False),
     )
 }  # fmt: skip
 
@@ -229,23 +238,31 @@ FIGURES = {
 }  # fmt: skip
 
 
-def counts(town, span: Span, keys, dimensions: tuple[str, ...] = ()) -> list[dict]:
+def counts(
+    town, span: Span, keys, dimensions: tuple[str, ...] = (), *, within: dict[str, Q] | None = None
+) -> list[dict]:
     """The figures `keys` (all from sources on one table) per combination of `dimensions`, in one query: one pass over
-    the union of the sources' ranges, each figure counting the rows in its own source's range that pass its filter."""
+    the union of the sources' ranges, each figure counting the rows in its own source's range that pass its filter.
+    `within` narrows a source's rows further (stats.tally: the rows of stored months that were not final yet)."""
     figures = [FIGURES[key] for key in keys]
     sources = {figure.source: SOURCES[figure.source] for figure in figures}
     first = next(iter(sources.values()))
     assert all(source.model is first.model for source in sources.values()), "one table per query"
     columns = [first.dimensions[dimension] for dimension in dimensions]
+    within = within or {}
+
+    def rows_of(key: str) -> Q:
+        return SOURCES[key].range(span) & within.get(key, Q())
+
     annotations: dict = {}
     in_any = Q()
-    for source in sources.values():
+    for key, source in sources.items():
         annotations.update(source.annotations())
-        in_any |= source.range(span)
+        in_any |= rows_of(key)
     queryset = first.base(town).annotate(**annotations).filter(in_any)
     measures = {}
     for figure in figures:
-        where = SOURCES[figure.source].range(span) & figure.q(span)
+        where = rows_of(figure.source) & figure.q(span)
         if figure.people:
             measures[figure.key] = Coalesce(Sum("people", filter=where), 0)
         else:

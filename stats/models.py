@@ -53,3 +53,46 @@ class OpeningBalance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.town} {self.counted_from}–{self.system_from}"
+
+
+class StoredMonth(models.Model):
+    """A finished month of a town whose figures are kept in MonthFigure (stats.tally), so that a report reads them
+    instead of the month's rows. `settled_before`: the rows final before this moment are in the stored figures; the
+    rest (a step still open then) are counted from the rows each time."""
+
+    town = models.ForeignKey("villages.Town", on_delete=models.CASCADE, related_name="+", verbose_name=_("town"))
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    settled_before = models.DateTimeField(_("final before"))
+    stored_at = models.DateTimeField(_("stored at"))
+
+    class Meta:
+        verbose_name = _("stored month")
+        verbose_name_plural = _("stored months")
+        constraints = [models.UniqueConstraint(fields=["town", "month"], name="storedmonth_town_month")]
+
+    def __str__(self) -> str:
+        return f"{self.town_id} {self.month:%Y-%m}"
+
+
+class MonthFigure(models.Model):
+    """One figure of a stored month: the total (no dimension) or the part of one village, department or matter.
+    Zeros are not stored."""
+
+    town = models.ForeignKey("villages.Town", on_delete=models.CASCADE, related_name="+", verbose_name=_("town"))
+    month = models.DateField(_("month"))
+    figure = models.CharField(_("figure"), max_length=32)
+    dimension = models.CharField(_("dimension"), max_length=12, blank=True)
+    member = models.IntegerField(_("member"), default=0, help_text=_("The village, department or matter; 0: none."))
+    value = models.BigIntegerField(_("value"))
+
+    class Meta:
+        verbose_name = _("stored figure")
+        verbose_name_plural = _("stored figures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["town", "month", "figure", "dimension", "member"], name="monthfigure_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.town_id} {self.month:%Y-%m} {self.figure} {self.dimension}:{self.member} = {self.value}"

@@ -17,7 +17,8 @@ from villages import attendance as village_attendance
 from villages.models import Village
 
 from . import figures as f
-from .models import OpeningBalance
+from . import tally
+from .models import MonthFigure, OpeningBalance
 from .periods import Period
 
 
@@ -135,37 +136,16 @@ def span_of(period: Period, now: dt.datetime, town=None) -> f.Span:
     return f.Span(start=start, end=end, now=now, town=town)
 
 
-# Every figure the report counts, by the table it is counted from: one query per table and period.
-TABLES = {
-    "cases": ("applications", "received", "pending_materials", "joint", "completed", "same_day", "one_visit",
-              "rejected", "refused", "disputes", "disputes_failed", "disputes_referred"),
-    "steps": ("overdue_steps", "desk_overdue", "village_overdue", "steps_done", "desk_steps_done",
-              "village_steps_done"),
-    "rectifications": ("rectifications", "desk_bad_ratings", "village_bad_ratings", "appeal_upheld",
-                       "rectifications_done", "rectifications_late"),
-    "consultations": ("consultations",),
-    "ratings": ("ratings", "satisfied", "bad_ratings"),
-}  # fmt: skip
-# What the breakdowns group by, per table (the headline adds the groups up).
-GROUPS = {
-    "cases": ("village", "matter"),
-    "steps": ("department", "village"),
-    "rectifications": ("department", "village"),
-    "consultations": ("village",),
-    "ratings": (),
-}
+def count_all(*, town, span: f.Span, grouped: bool, ledger: tally.Ledger | None = None) -> dict[str, tally.Tally]:
+    """The span's counts per table: stored months read, the rest counted from the rows (stats.tally)."""
+    return tally.count(town, span, grouped=grouped, ledger=ledger)
 
 
-def count_all(*, town, span: f.Span, grouped: bool) -> dict[str, list[dict]]:
-    """The period's counts, one query per table; grouped for the breakdowns, or plain for a comparison."""
-    return {table: f.counts(town, span, keys, GROUPS[table] if grouped else ()) for table, keys in TABLES.items()}
-
-
-def figures(*, town, period: Period, now: dt.datetime, counted: dict | None = None) -> dict:
+def figures(*, town, period: Period, now: dt.datetime, counted: dict | None = None, ledger=None) -> dict:
     """Every headline figure of the period from its counts (count_all) and the percentiles."""
     span = span_of(period, now, town)
-    counted = counted if counted is not None else count_all(town=town, span=span, grouped=False)
-    values = {key: f.total(counted[table], key) for table, keys in TABLES.items() for key in keys}
+    counted = counted if counted is not None else count_all(town=town, span=span, grouped=False, ledger=ledger)
+    values = {key: counted[table].total(key) for table, keys in tally.TABLES.items() for key in keys}
     median, p90 = _percentiles(f.FIGURES["completed"].rows(town, span))
     return {
         **values,
@@ -216,10 +196,11 @@ def report(*, town, period: Period, now: dt.datetime | None = None, compare: boo
     rows, attendance, the thirteen months up to the period's last month, and the since-start totals."""
     now = now or timezone.now()
     span = span_of(period, now, town)
-    counted = count_all(town=town, span=span, grouped=True)
+    ledger = tally.Ledger.load(town)
+    counted = count_all(town=town, span=span, grouped=True, ledger=ledger)
     current = figures(town=town, period=period, now=now, counted=counted)
-    previous = figures(town=town, period=period.previous, now=now) if compare else None
-    year_before = figures(town=town, period=period.year_before, now=now) if compare else None
+    previous = figures(town=town, period=period.previous, now=now, ledger=ledger) if compare else None
+    year_before = figures(town=town, period=period.year_before, now=now, ledger=ledger) if compare else None
     year, month = period.last_month
     return {
         "town": {"code": town.code, "name": town.name, "government": town.government},
@@ -237,9 +218,9 @@ def report(*, town, period: Period, now: dt.datetime | None = None, compare: boo
         "by_village_desk": by_village_desk(town=town, counted=counted),
         "by_matter": by_matter(town=town, counted=counted),
         "attendance": attendance(town=town, period=period, now=now),
-        "series": series(town=town, last=Period.month(year, month)),
+        "series": series(town=town, last=Period.month(year, month), ledger=ledger),
         "highlight": period.months,
-        "totals": totals(town=town, now=now),
+        "totals": totals(town=town, now=now, ledger=ledger),
     }  # fmt: skip
 
 
@@ -308,9 +289,9 @@ def by_village(*, town, counted: dict) -> dict:
         ("consultations", _("Consultations"), "consultations"),
     ]
     values = {
-        **f.by(counted["cases"], "village", ("received", "completed", "joint")),
+        **counted["cases"].by("village", ("received", "completed", "joint")),
     }
-    consultations = f.by(counted["consultations"], "village", ("consultations",))
+    consultations = counted["consultations"].by("village", ("consultations",))
     for pk, row in consultations.items():
         values.setdefault(pk, {}).update(row)
     no_village = consultations.get(None, {}).get("consultations", 0)
@@ -342,8 +323,8 @@ def by_department(*, town, counted: dict) -> dict:
         ("overdue", _("Overdue steps"), "desk_overdue"),
         ("bad_ratings", _("Bad ratings"), "desk_bad_ratings"),
     ]
-    values = f.by(counted["steps"], "department", ("desk_steps_done", "desk_overdue"))
-    for pk, row in f.by(counted["rectifications"], "department", ("desk_bad_ratings",)).items():
+    values = counted["steps"].by("department", ("desk_steps_done", "desk_overdue"))
+    for pk, row in counted["rectifications"].by("department", ("desk_bad_ratings",)).items():
         values.setdefault(pk, {}).update(row)
     worked = [pk for pk, row in values.items() if pk is not None and any(row.values())]
     departments = (
@@ -352,7 +333,7 @@ def by_department(*, town, counted: dict) -> dict:
         .values("pk", "name")
     )
     village = {
-        key: f.total(counted[table], key)
+        key: counted[table].total(key)
         for table, keys in (("steps", ("village_steps_done", "village_overdue")),
                             ("rectifications", ("village_bad_ratings", "appeal_upheld")))
         for key in keys
@@ -399,8 +380,8 @@ def by_village_desk(*, town, counted: dict) -> dict:
         ("overdue", _("Overdue village steps"), "village_overdue"),
         ("bad_ratings", _("Bad ratings of the village desk"), "village_bad_ratings"),
     ]
-    values = f.by(counted["steps"], "village", ("village_steps_done", "village_overdue"))
-    for pk, row in f.by(counted["rectifications"], "village", ("village_bad_ratings",)).items():
+    values = counted["steps"].by("village", ("village_steps_done", "village_overdue"))
+    for pk, row in counted["rectifications"].by("village", ("village_bad_ratings",)).items():
         values.setdefault(pk, {}).update(row)
     return _table(
         key="by_village_desk",
@@ -419,7 +400,7 @@ def by_matter(*, town, counted: dict) -> dict:
         ("rejected", _("Not granted"), "rejected"),
         ("refused", _("Not accepted"), "refused"),
     ]
-    values = f.by(counted["cases"], "matter", ("received", "completed", "rejected", "refused"))
+    values = counted["cases"].by("matter", ("received", "completed", "rejected", "refused"))
     matters = (
         Matter.objects.filter(pk__in=[pk for pk, row in values.items() if any(row.values())])
         .order_by("category", "display_order", "code")
@@ -456,44 +437,58 @@ def attendance(*, town, period: Period, now: dt.datetime) -> dict:
 # --- the thirteen months and the since-start totals ---------------------------------------------------------------
 
 
-def series(*, town, last: Period, months: int = 13) -> list[dict]:
+def series(*, town, last: Period, months: int = 13, ledger: tally.Ledger | None = None) -> list[dict]:
     """The month `last` and the twelve before it: accepted, completed and satisfaction per month.
 
-    One pass per table with a filtered COUNT per month: plain range comparisons on the covering indexes, several
-    times cheaper than grouping by a month computed in local time for every row."""
+    Stored months are read (stats.tally); the others counted from the rows in one pass per table, with a filtered
+    COUNT per month: plain range comparisons on the covering indexes."""
+    ledger = ledger if ledger is not None else tally.Ledger.load(town)
     keys = [last]
     for _i in range(months - 1):
         keys.insert(0, keys[0].previous)
-    first = keys[0].bounds()[0]
-    end = keys[-1].bounds()[1]
-    spans = [k.bounds() for k in keys]
+    counted: dict[str, dict[str, int]] = {k.param: {} for k in keys}
+    stored = {k.start: k.param for k in keys if k.start in ledger.months}
+    figures_read = ("received", "completed", "ratings", "satisfied")
+    for row in (
+        MonthFigure.objects.filter(town=town, month__in=list(stored), figure__in=figures_read, dimension="")
+        .values_list("month", "figure", "value")
+        .order_by()
+    ):
+        counted[stored[row[0]]][row[1]] = row[2]
+    live = [k for k in keys if k.start not in stored]
+    if live:
+        first, end = live[0].bounds()[0], live[-1].bounds()[1]
+        spans = {k.param: k.bounds() for k in live}
 
-    def per_month(field: str, counted: str, extra: Q | None = None) -> dict:
-        return {
-            f"m{i}": Count(counted, filter=Q(**{f"{field}__gte": lo, f"{field}__lt": hi}) & (extra or Q()))
-            for i, (lo, hi) in enumerate(spans)
+        def per_month(field: str, counted_field: str, extra: Q | None = None) -> dict:
+            return {
+                param: Count(counted_field, filter=Q(**{f"{field}__gte": lo, f"{field}__lt": hi}) & (extra or Q()))
+                for param, (lo, hi) in spans.items()
+            }
+
+        accepted = Case.objects.filter(town=town, accepted_at__gte=first, accepted_at__lt=end).aggregate(
+            **per_month("accepted_at", "accepted_at")
+        )
+        completed = Case.objects.filter(
+            town=town, state=Case.State.COMPLETED, closed_at__gte=first, closed_at__lt=end
+        ).aggregate(**per_month("closed_at", "closed_at"))
+        satisfied = {
+            f"ok{key}": value for key, value in per_month("rated_at", "level", Q(level__gte=f.SATISFIED_MIN)).items()
         }
-
-    accepted = Case.objects.filter(town=town, accepted_at__gte=first, accepted_at__lt=end).aggregate(
-        **per_month("accepted_at", "accepted_at")
-    )
-    completed = Case.objects.filter(
-        town=town, state=Case.State.COMPLETED, closed_at__gte=first, closed_at__lt=end
-    ).aggregate(**per_month("closed_at", "closed_at"))
-    satisfied = {
-        f"ok{key[1:]}": value for key, value in per_month("rated_at", "level", Q(level__gte=f.SATISFIED_MIN)).items()
-    }
-    rated = Rating.objects.filter(town=town, rated_at__gte=first, rated_at__lt=end).aggregate(
-        **per_month("rated_at", "level"), **satisfied
-    )
+        rated = Rating.objects.filter(town=town, rated_at__gte=first, rated_at__lt=end).aggregate(
+            **per_month("rated_at", "level"), **satisfied
+        )
+        for k in live:
+            counted[k.param] = {"received": accepted[k.param], "completed": completed[k.param],
+                                "ratings": rated[k.param], "satisfied": rated[f"ok{k.param}"]}  # fmt: skip
     return [
         {
             "month": k.param,
-            "received": accepted[f"m{i}"],
-            "completed": completed[f"m{i}"],
-            "satisfaction_rate": _rate(rated[f"ok{i}"], rated[f"m{i}"]),
+            "received": counted[k.param].get("received", 0),
+            "completed": counted[k.param].get("completed", 0),
+            "satisfaction_rate": _rate(counted[k.param].get("satisfied", 0), counted[k.param].get("ratings", 0)),
         }
-        for i, k in enumerate(keys)
+        for k in keys
     ]
 
 
@@ -502,14 +497,16 @@ TOTALS = ("visits", "received", "joint", "disputes", "satisfaction_rate")
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
-def totals(*, town, now: dt.datetime) -> dict:
+def totals(*, town, now: dt.datetime, ledger: tally.Ledger | None = None) -> dict:
     """Since the start, like the article's figures: the opening balance from the paper ledgers (stats.OpeningBalance)
     plus the system's own counts from the day it took over, by the same definitions as the period's figures."""
     balance = OpeningBalance.objects.filter(town=town).first()
     start = EPOCH if balance is None else timezone.make_aware(dt.datetime.combine(balance.system_from, dt.time.min))
     span = f.Span(start=start, end=now, now=now, town=town)
-    counted = f.aggregate(town, span, ("applications", "consultations", "received", "joint", "disputes",
-                                       "ratings", "satisfied"))  # fmt: skip
+    tallies = tally.count(town, span, grouped=False, ledger=ledger, tables=("cases", "consultations", "ratings"))
+    counted = {key: t.total(key) for t in tallies.values() for key in t.totals}
+    counted = {key: counted.get(key, 0) for key in ("applications", "consultations", "received", "joint",
+                                                      "disputes", "ratings", "satisfied")}  # fmt: skip
     system = {
         "visits": counted["applications"] + counted["consultations"],
         "received": counted["received"],

@@ -330,6 +330,14 @@ class CaseStep(models.Model):
             models.Index(
                 fields=["town", "finished_at"], include=["department", "village", "state"], name="casestep_town_done"
             ),
+            # The steps still open (few, however long the history): the report counts those of stored months from
+            # their rows (stats.tally), with the ones finished since, from casestep_town_done.
+            models.Index(
+                fields=["town", "due_on"],
+                include=["department", "village", "state", "due_at", "case"],
+                condition=Q(finished_at__isnull=True),
+                name="casestep_town_open_due",
+            ),
             models.Index(fields=["finished_at"], name="casestep_finished"),
             models.Index(fields=["state", "due_at"], name="casestep_state_due"),
         ]

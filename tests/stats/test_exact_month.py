@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseStep, Matter, MediationOutcome
 from departments.models import Department
+from stats import tally
 from stats.periods import Period
 from stats.queries import DEFINITIONS, TOTAL_LABEL, monthly_report
 from stats.queries import report as report_of
@@ -644,8 +645,18 @@ def world(town, town_office):
     return SimpleNamespace(town=town, cases=c)
 
 
+@pytest.fixture(params=["rows", "stored"])
+def counted_from(request, world):
+    """Every exact figure twice: counted from the rows, and with every finished month stored (stats.tally) — the
+    store must never change a figure."""
+    if request.param == "stored":
+        stored = tally.store(world.town, now=NOW)
+        assert dt.date(2026, 3, 1) in stored
+    return request.param
+
+
 @pytest.fixture
-def report(world):
+def report(world, counted_from):
     return monthly_report(town=world.town, month=MONTH, now=NOW)
 
 
@@ -759,7 +770,7 @@ def _export(client, name):
 
 
 @pytest.fixture
-def office_client(world, town_office, client_for, freeze):
+def office_client(world, town_office, client_for, freeze, counted_from):
     freeze(NOW)
     return client_for(town_office)
 

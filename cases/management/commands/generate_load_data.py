@@ -1189,3 +1189,6 @@ class Command(BaseCommand):
                 f"{town.name} now has {existing + totals['cases']} cases."
             )
         )
+        # History was written into past months: their stored figures (stats.tally) are counted again. By name, as
+        # the statistics app sits above this one.
+        call_command("stats_store", town=town.code, rebuild=True, stdout=self.stdout)

@@ -31,6 +31,7 @@ from cases.models import Case, Holiday, Material, Matter, RouteStep
 from cases.services import Applicant, case_intake, case_stamp, step_complete
 from departments.models import Department, DepartmentMember
 from jinjie.demo_catalogue import CATALOGUE, MatterSpec
+from stats import tally
 from villages.models import DutyShift, Hamlet, MarketDay, MarketSchedule, Town, TownStaff, Village, VillageCadre
 from villages.selectors import coming_market_days
 from villages.services import market_days_generate, roster_fill_rotation
@@ -588,6 +589,7 @@ class Command(BaseCommand):
             logins = seed_users(town, villages, departments, groups)
             filled = seed_calendar(town)
             demo_cases = seed_cases(town)
+        tally.store(town)  # the demo's finished months, as the nightly stats_store would
 
         self.stdout.write(self.style.SUCCESS(f"seed_demo: {town.county}{town.name}（{town.code}）已载入示例数据。"))
         self.stdout.write(f"Matters created or changed this run: {matters_changed}")
