@@ -1118,3 +1118,19 @@ def test_intake_sets_due_and_expected_times_in_working_days(cadre, village, refe
     assert case.current_step.due_on == deadline(moment, referral_matter.village_time_limit_days).due_on
     assert case.expected_on == deadline(moment, referral_matter.promised_days).due_on
     assert case.expected_at == deadline(moment, referral_matter.promised_days).overdue_at
+
+
+def test_return_marks_the_months_the_reopened_step_leaves_for_a_recount(at_second, other_clerk):
+    from cases.models import StaleMonth
+    from cases.models.recount import month_of
+
+    reopened = at_second.steps.order_by("order")[1]
+    finished_at, due_on = reopened.finished_at, reopened.due_on
+    assert not StaleMonth.objects.exists()
+    services.step_return(actor=other_clerk, case_id=at_second.pk, reason="证明缺少签字")
+    marked = set(StaleMonth.objects.filter(town=at_second.town).values_list("month", flat=True))
+    assert marked == {month_of(finished_at), month_of(due_on)}
+
+
+def test_intake_copies_how_the_result_is_delivered_onto_the_case(at_desk):
+    assert at_desk.result_delivery == at_desk.matter.result_delivery != ""
