@@ -515,10 +515,10 @@ def totals(*, town, now: dt.datetime, ledger: tally.Ledger | None = None) -> dic
         "ratings": counted["ratings"],
         "satisfied": counted["satisfied"],
     }
-    ledger = {key: getattr(balance, key) if balance else 0 for key in system}
-    combined: dict[str, float | None] = {key: system[key] + ledger[key] for key in system}
+    paper = {key: getattr(balance, key) if balance else 0 for key in system}
+    combined: dict[str, float | None] = {key: system[key] + paper[key] for key in system}
     combined["satisfaction_rate"] = _rate(
-        system["satisfied"] + ledger["satisfied"], system["ratings"] + ledger["ratings"]
+        system["satisfied"] + paper["satisfied"], system["ratings"] + paper["ratings"]
     )
     since: dt.date | None
     if balance is not None:
@@ -532,7 +532,7 @@ def totals(*, town, now: dt.datetime, ledger: tally.Ledger | None = None) -> dic
         "balance": (
             {"counted_from": cn_date(balance.counted_from), "system_from": cn_date(balance.system_from),
              "source": balance.source,
-             **{key: ledger[key] for key in ledger}}
+             **{key: paper[key] for key in paper}}
             if balance else None
         ),
         "rows": [
