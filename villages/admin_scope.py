@@ -52,7 +52,10 @@ RELATED_TOWN_SCOPES = {
     "cases.PaperCounter": lambda ids: Q(town__in=ids),
     "cases.RatingAppeal": lambda ids: Q(rating__town__in=ids),
     "cases.IdentityReveal": lambda ids: Q(town__in=ids),
+    "cases.StaleMonth": lambda ids: Q(town__in=ids),
     "stats.OpeningBalance": lambda ids: Q(town__in=ids),
+    "stats.StoredMonth": lambda ids: Q(town__in=ids),
+    "stats.MonthFigure": lambda ids: Q(town__in=ids),
 }
 
 # Models of the project that belong to no town.
