@@ -68,6 +68,13 @@ class MediationOutcome(models.TextChoices):
     REFERRED = "referred", _("Referred on")
 
 
+class Proxy(models.TextChoices):
+    """Who carries the matter when the applicant does not (代办). Blank: the applicant in person."""
+
+    CADRE = "cadre", _("by the village cadre")
+    RELATIVE = "relative", _("by a relative with written authorisation")
+
+
 class Case(models.Model):
     """One villager's application (办件)."""
 
@@ -149,6 +156,13 @@ class Case(models.Model):
     result_delivery = models.CharField(
         _("result delivery"), max_length=10, choices=Matter.Delivery.choices, blank=True, editable=False
     )
+    # 代办: the matter is carried on the villager's behalf, so the villager need not come (DESIGN "代办").
+    proxy = models.CharField(_("handled on behalf by"), max_length=10, choices=Proxy.choices, blank=True)
+    proxy_name = models.CharField(_("proxy name"), max_length=50, blank=True)
+    proxy_id_number = models.CharField(_("proxy ID number"), max_length=18, blank=True)
+    proxy_relation = models.CharField(_("relation to the applicant"), max_length=20, blank=True)
+    # The villager said at intake not to send text messages (notices keeps the state of those it sends).
+    messages_declined = models.BooleanField(_("declined text messages"), default=False)
     is_joint = models.BooleanField(
         _("village and town together"),
         default=False,
