@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "departments",
     "cases",
     "stats",
+    "tickets",
 ]
 
 MIDDLEWARE = [

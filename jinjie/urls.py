@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/v1/stats/monthly", stats.api_monthly, name="api_stats_monthly"),
     path("", include("villages.urls")),
     path("", include("cases.urls")),
+    path("", include("tickets.urls")),
 ]
 
 # Chinese error pages (jinjie/views.py).

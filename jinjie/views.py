@@ -15,6 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from cases.selectors import guide_by_category, hall_counts
 from departments.selectors import hall_desks
+from tickets.presenters import board_entry
+from tickets.selectors import board_calls
 from villages.models import Village
 from villages.selectors import hall_shifts, next_market_days, today_market_day, town_list
 
@@ -79,6 +81,8 @@ def hall_board(request):
                 ],
                 "received_today": counts["received"],
                 "completed_today": counts["completed"],
+                # The latest calls (tickets): the page starts with them, static/tickets/hall_calls.js keeps them fresh.
+                "calls": [board_entry(call) for call in board_calls(town=town, day=today)],
             }
         )
     else:
