@@ -14,7 +14,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 from villages.models import Consultation, Hamlet
 
-from .models import Matter, MediationOutcome
+from .models import Matter, MediationOutcome, Proxy
 
 # ASCII digits only: Python's \\d would also take full-width ０-９ and other scripts' digits.
 mobile = RegexValidator(r"^1[0-9]{10}$", _("Enter an 11-digit mobile number starting with 1."))
@@ -78,10 +78,28 @@ class IntakeForm(forms.Form):
         help_text=_("e.g. the matter is not handled by this town: tell the villager where to apply."),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # 代办 (cases.services.intake.proxy_fields says what each kind needs).
+    proxy = forms.ChoiceField(
+        label=_("Who handles the matter"),
+        required=False,
+        choices=[("", _("The applicant in person")), *Proxy.choices],
+        widget=forms.RadioSelect,
+    )
+    proxy_name = forms.CharField(label=_("Relative's name"), required=False, max_length=50)
+    proxy_id_number = forms.CharField(label=_("Relative's ID number"), required=False, max_length=20)
+    proxy_relation = forms.CharField(
+        label=_("Relation to the applicant"), required=False, max_length=20, help_text=_("e.g. 儿子, 女儿, 配偶")
+    )
+    proxy_authorised = forms.BooleanField(
+        label=_("The applicant's signed written authorisation (授权委托书) has been seen and kept"), required=False
+    )
+    messages_declined = forms.BooleanField(
+        label=_("The applicant does not want text messages about this case"), required=False
+    )
     # One key per rendered form: a double click or a resubmitted page cannot open a second case.
     intake_key = forms.UUIDField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, matter, village, **kwargs):
+    def __init__(self, *args, matter, village, at_village_desk: bool = True, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("intake_key", uuid.uuid4())
         super().__init__(*args, **kwargs)
         self.matter = matter
@@ -93,6 +111,8 @@ class IntakeForm(forms.Form):
         else:
             del self.fields["parties"]
         self.fields["materials"].choices = [(m.pk, material_label(m)) for m in matter.materials.all()]
+        if not at_village_desk:  # only the village cadre carries a matter for a villager
+            self.fields["proxy"].choices = [c for c in self.fields["proxy"].choices if c[0] != Proxy.CADRE]
 
     def clean_applicant_name(self):
         name = self.cleaned_data["applicant_name"].strip()
@@ -107,6 +127,10 @@ class IntakeForm(forms.Form):
         phone = to_ascii(self.cleaned_data["applicant_phone"])
         mobile(phone)
         return phone
+
+    def clean_proxy_id_number(self):
+        value = self.cleaned_data["proxy_id_number"]
+        return validate_id_number(value) if to_ascii(value) else ""
 
 
 class IntakeChoiceForm(forms.Form):

@@ -80,7 +80,7 @@ def _intake(request, *, villages, village, department, template, back_url):
     if matter is None:
         return redirect(back_url)
     if request.method == "POST":
-        form = forms.IntakeForm(request.POST, matter=matter, village=village)
+        form = forms.IntakeForm(request.POST, matter=matter, village=village, at_village_desk=department is None)
         decision = forms.IntakeChoiceForm(request.POST)
         choice = decision.cleaned_data["decision"] if decision.is_valid() else forms.IntakeChoiceForm.OPEN
         if choice == forms.IntakeChoiceForm.CONSULT:
@@ -119,6 +119,16 @@ def _intake(request, *, villages, village, department, template, back_url):
                     intake_key=data["intake_key"],
                     parties=data.get("parties", ""),
                     refuse_reason=data["refusal_reason"] if refusing else "",
+                    on_behalf=services.OnBehalf(
+                        kind=data["proxy"],
+                        name=data["proxy_name"],
+                        id_number=data["proxy_id_number"],
+                        relation=data["proxy_relation"],
+                        authorised=data["proxy_authorised"],
+                    )
+                    if data["proxy"]
+                    else None,
+                    messages_declined=data["messages_declined"],
                 )
             except services.DuplicateIntake as duplicate:
                 messages.info(request, str(duplicate))
@@ -137,7 +147,7 @@ def _intake(request, *, villages, village, department, template, back_url):
                     return redirect("cases:print", number=case.number, paper="missing")
                 return redirect("cases:receipt", number=case.number)
     else:
-        form = forms.IntakeForm(matter=matter, village=village)
+        form = forms.IntakeForm(matter=matter, village=village, at_village_desk=department is None)
         status = 200
     return render(
         request,

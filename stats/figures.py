@@ -146,6 +146,7 @@ def overdue_step_q(span: Span) -> Q:
 
 
 DESK = Q(department__isnull=False)
+PROXIED = ~Q(proxy="")  # 代办 (cases.services.intake.proxy_fields)
 
 FIGURES = {
     figure.key: figure
@@ -174,6 +175,14 @@ FIGURES = {
                  "materials, and done on the day received, or with the result brought back by the village cadre, "
                  "posted or notified (not collected at the desk) and no county appointment or referral to travel "
                  "to."), where=lambda span: one_visit_q()),
+        Figure("proxied", "received", _("Handled on behalf (代办)"),
+               _("代办件数: applications handed in during the period that the village cadre, or a relative with the "
+                 "applicant's written authorisation, carried for the applicant (recorded at intake)."),
+               where=lambda span: PROXIED),
+        Figure("proxied_returns", "closed", _("Return trips made by the proxy"),
+               _("代办 cases completed in the period that were not done in one visit: the trip back (with missing "
+                 "materials, to collect the result or to the county) was the proxy's, not the applicant's."),
+               where=lambda span: PROXIED & Q(state=S.COMPLETED) & ~one_visit_q()),
         Figure("rejected", "closed", _("Not granted"),
                _("Cases decided not to grant (不予办理, after acceptance) in the period."),
                where=lambda span: Q(state=S.REJECTED)),

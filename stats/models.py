@@ -64,6 +64,9 @@ class StoredMonth(models.Model):
     month = models.DateField(_("month"), help_text=_("The first day of the month."))
     settled_before = models.DateTimeField(_("final before"))
     stored_at = models.DateTimeField(_("stored at"))
+    # Which figures and definitions it was counted under (stats.tally.DEFINITIONS): a month stored before a figure
+    # was added or a definition changed is not read, but counted from its rows until stored again.
+    definitions = models.CharField(_("definitions"), max_length=16, blank=True)
 
     class Meta:
         verbose_name = _("stored month")

@@ -79,7 +79,7 @@ def _rate(part: int, whole: int) -> float | None:
 COUNTED = (
     "applications", "consultations", "received", "pending_materials", "completed", "same_day", "one_visit",
     "overdue_steps", "joint", "disputes", "disputes_failed", "disputes_referred", "ratings", "satisfied",
-    "bad_ratings", "rectifications_done", "rectifications_late", "rejected", "refused",
+    "bad_ratings", "rectifications_done", "rectifications_late", "rejected", "refused", "proxied",
 )  # fmt: skip
 
 # The figures made of others: (label, definition, parts it links to).
@@ -110,6 +110,13 @@ DERIVED = {
         _("90th percentile of that time, in hours: nine in ten cases were completed faster."),
         ("completed",),
     ),
+    "trips_saved": (
+        _("Trips saved by 代办"),
+        _("The applicant's trips to the hall that 代办 saved: one for each application handed in on the applicant's "
+          "behalf, and one more for each such case completed in the period that needed a trip back (see 'Return "
+          "trips made by the proxy')."),
+        ("proxied", "proxied_returns"),
+    ),
     "satisfaction_rate": (
         _("Satisfaction rate (%)"),
         _("Satisfaction: ratings of 'basically satisfied' or better over all ratings of the period."),
@@ -120,7 +127,8 @@ DERIVED = {
 # The order of the headline on the page, the paper and the workbook.
 HEADLINE = (
     "visits", "consultations", "applications", "received", "pending_materials", "completed", "one_visit_rate",
-    "same_day_rate", "median_hours", "p90_hours", "overdue_steps", "joint", "disputes", "disputes_failed",
+    "same_day_rate", "median_hours", "p90_hours", "overdue_steps", "joint", "proxied", "trips_saved", "disputes",
+    "disputes_failed",
     "disputes_referred", "ratings", "satisfaction_rate", "bad_ratings", "rectifications_done",
     "rectifications_late", "rejected", "refused",
 )  # fmt: skip
@@ -151,6 +159,7 @@ def figures(*, town, period: Period, now: dt.datetime, counted: dict | None = No
         **values,
         "visits": values["applications"] + values["consultations"],
         "one_visit_rate": _rate(values["one_visit"], values["completed"]),
+        "trips_saved": values["proxied"] + values["proxied_returns"],
         "same_day_rate": _rate(values["same_day"], values["completed"]),
         "median_hours": median,
         "p90_hours": p90,
@@ -286,10 +295,11 @@ def by_village(*, town, counted: dict) -> dict:
         ("received", _("Applications accepted"), "received"),
         ("completed", _("Completed"), "completed"),
         ("joint", _("Village and town together"), "joint"),
+        ("proxied", _("Handled on behalf (代办)"), "proxied"),
         ("consultations", _("Consultations"), "consultations"),
     ]
     values = {
-        **counted["cases"].by("village", ("received", "completed", "joint")),
+        **counted["cases"].by("village", ("received", "completed", "joint", "proxied")),
     }
     consultations = counted["consultations"].by("village", ("consultations",))
     for pk, row in consultations.items():
@@ -310,6 +320,7 @@ def by_village(*, town, counted: dict) -> dict:
                 "received": 0,
                 "completed": 0,
                 "joint": 0,
+                "proxied": 0,
                 "consultations": no_village,
                 "links": {"consultations": ("consultations", "village", None)},
             }

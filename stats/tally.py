@@ -18,6 +18,7 @@ report faster, never different.
 """
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -34,7 +35,8 @@ from .models import MonthFigure, StoredMonth
 # Every figure the report counts, by the table it is counted from: one query per table and span.
 TABLES = {
     "cases": ("applications", "received", "pending_materials", "joint", "completed", "same_day", "one_visit",
-              "rejected", "refused", "disputes", "disputes_failed", "disputes_referred"),
+              "rejected", "refused", "disputes", "disputes_failed", "disputes_referred", "proxied",
+              "proxied_returns"),
     "steps": ("overdue_steps", "desk_overdue", "village_overdue", "steps_done", "desk_steps_done",
               "village_steps_done"),
     "rectifications": ("rectifications", "desk_bad_ratings", "village_bad_ratings", "appeal_upheld",
@@ -51,6 +53,11 @@ GROUPS = {
     "ratings": (),
 }
 TABLE_OF = {key: table for table, keys in TABLES.items() for key in keys}
+
+# Raise when a figure's definition in stats.figures changes (a figure added or removed changes DEFINITIONS itself):
+# months stored under other definitions are then counted from their rows until `stats_store` stores them again.
+REVISION = 1
+DEFINITIONS = hashlib.sha256(repr((REVISION, TABLES, GROUPS)).encode()).hexdigest()[:16]
 
 # How long after a moment every transaction that stamped a row with it has committed (a service's transaction lasts
 # milliseconds; the database's statement timeout is far shorter than this).
@@ -148,7 +155,7 @@ class Ledger:
     @classmethod
     def load(cls, town) -> "Ledger":
         stale = set(StaleMonth.objects.filter(town=town).values_list("month", flat=True).distinct())
-        stored = StoredMonth.objects.filter(town=town).values_list("month", "settled_before")
+        stored = StoredMonth.objects.filter(town=town, definitions=DEFINITIONS).values_list("month", "settled_before")
         return cls({month: before for month, before in stored if month not in stale})
 
     def split(self, span: f.Span) -> tuple[list[dt.date], list[f.Span]]:
@@ -269,7 +276,7 @@ def store_month(town, month: dt.date, *, now: dt.datetime | None = None) -> int:
         MonthFigure.objects.filter(town=town, month=month).delete()
         MonthFigure.objects.bulk_create([MonthFigure(town=town, month=month, **row) for row in rows], batch_size=2000)
         StoredMonth.objects.update_or_create(
-            town=town, month=month, defaults={"settled_before": before, "stored_at": now}
+            town=town, month=month, defaults={"settled_before": before, "stored_at": now, "definitions": DEFINITIONS}
         )
     return len(rows)
 

@@ -225,6 +225,18 @@ class Case(models.Model):
         return f"{p[:3]}****{p[-4:]}" if len(p) == 11 else "****"
 
     @property
+    def proxy_statement(self) -> str:
+        """代办 as the papers and the history say it: 代办人 and how (cadre, or relative with their ID masked)."""
+        if not self.proxy:
+            return ""
+        if self.proxy == Proxy.CADRE:
+            return _("Handled on the applicant's behalf by the village cadre %(name)s") % {"name": self.proxy_name}
+        return _(
+            "Handled on the applicant's behalf by %(name)s (%(relation)s, ID number %(id)s), with the applicant's "
+            "written authorisation"
+        ) % {"name": self.proxy_name, "relation": self.proxy_relation, "id": mask_id_number(self.proxy_id_number)}
+
+    @property
     def missing_materials(self) -> list[str]:
         return [m["name"] for m in self.materials if m.get("required", True) and not m.get("received")]
 

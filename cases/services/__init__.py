@@ -17,7 +17,7 @@ from ..errors import (
 )
 from .closing import case_refuse, case_reject, case_withdraw
 from .county import appointment_book, appointment_confirm, appointment_done, appointment_no_show, county_record_outcome
-from .intake import Applicant, case_intake
+from .intake import Applicant, OnBehalf, case_intake
 from .ratings import RATEABLE_STATES, RECTIFICATION_DAYS, rating_submit, rectification_answer
 from .steps import (
     case_materials_brought,
@@ -38,6 +38,7 @@ __all__ = [
     "DuplicateIntake",
     "InvalidInput",
     "NotAllowed",
+    "OnBehalf",
     "StaleError",
     "WrongState",
     "appointment_book",

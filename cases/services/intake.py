@@ -13,7 +13,7 @@ from departments.models import Department
 
 from .. import access, workflow
 from ..errors import DuplicateIntake, InvalidInput, NotAllowed, WrongState
-from ..models import Case, CaseCounter, CaseStep, Material, Matter
+from ..models import Case, CaseCounter, CaseStep, Material, Matter, Proxy
 from ..workflow import Move
 from . import _core, closing, papers
 
@@ -23,6 +23,42 @@ class Applicant:
     name: str
     id_number: str
     phone: str
+
+
+@dataclass(frozen=True)
+class OnBehalf:
+    """代办: who carries the matter for the applicant. `kind` a cases.models.Proxy value. A relative names themself,
+    their ID number and relation, and brings the applicant's written authorisation (授权委托书); the village cadre
+    needs none of that (the case records the cadre who took it in)."""
+
+    kind: str
+    name: str = ""
+    id_number: str = ""
+    relation: str = ""
+    authorised: bool = False
+
+
+def proxy_fields(actor, on_behalf: OnBehalf | None, *, applicant: Applicant, at_village_desk: bool) -> dict:
+    """The case's 代办 fields, or InvalidInput saying what is missing. The one place the rule is written."""
+    if on_behalf is None or not on_behalf.kind:
+        return {"proxy": "", "proxy_name": "", "proxy_id_number": "", "proxy_relation": ""}
+    if on_behalf.kind == Proxy.CADRE:
+        if not at_village_desk:
+            raise InvalidInput(
+                _("Only the village cadre at the village desk can take a matter on the villager's behalf.")
+            )
+        name = actor.get_full_name() or actor.get_username()
+        return {"proxy": Proxy.CADRE, "proxy_name": name, "proxy_id_number": "", "proxy_relation": ""}
+    if on_behalf.kind != Proxy.RELATIVE:
+        raise InvalidInput(_("Choose who handles the matter."))
+    name, id_number, relation = on_behalf.name.strip(), on_behalf.id_number.strip().upper(), on_behalf.relation.strip()
+    if len(name) < 2 or not id_number or not relation:
+        raise InvalidInput(_("For a relative handling the matter, enter their full name, ID number and relation."))
+    if id_number == applicant.id_number.strip().upper():
+        raise InvalidInput(_("The relative's ID number is the applicant's own."))
+    if not on_behalf.authorised:
+        raise InvalidInput(_("A relative needs the applicant's written authorisation (授权委托书); tick it once seen."))
+    return {"proxy": Proxy.RELATIVE, "proxy_name": name, "proxy_id_number": id_number, "proxy_relation": relation}
 
 
 def case_intake(
@@ -39,12 +75,16 @@ def case_intake(
     intake_key: uuid.UUID | None = None,
     parties: str = "",
     refuse_reason: str = "",
+    on_behalf: OnBehalf | None = None,
+    messages_declined: bool = False,
 ) -> Case:
     """Open a case. A cadre takes in for their own village; a clerk, at their desk, only a matter that needs no
     village certificate. A required material missing means: open it as awaiting materials, or don't open it.
 
     `refuse_reason`: 不予受理 on the spot (not in scope, not for this town): the application is registered and
-    closed as not accepted in one go, with its decision paper."""
+    closed as not accepted in one go, with its decision paper.
+
+    `on_behalf`: 代办 (proxy_fields). `messages_declined`: the applicant does not want text messages."""
     refuse_reason = refuse_reason.strip()
     if intake_department is None:
         if not access.is_cadre_of(actor, village.pk):
@@ -94,6 +134,7 @@ def case_intake(
     parties = parties.strip()
     if matter.category == Matter.Category.DISPUTE and not parties:
         raise InvalidInput(_("Name the parties to the dispute."))
+    proxy = proxy_fields(actor, on_behalf, applicant=applicant, at_village_desk=intake_department is None)
 
     if intake_key is not None:
         existing = Case.objects.filter(intake_key=intake_key).first()
@@ -115,6 +156,8 @@ def case_intake(
                 intake_key=intake_key,
                 parties=parties,
                 refuse_reason=refuse_reason,
+                proxy=proxy,
+                messages_declined=messages_declined,
             )
     except IntegrityError:
         # Two submissions of one form raced past the check above: the unique key let exactly one through.
@@ -201,6 +244,8 @@ def _open_case(
     intake_key,
     parties,
     refuse_reason="",
+    proxy: dict | None = None,
+    messages_declined: bool = False,
 ) -> Case:
     now = _core.now()
     promised = workflow.deadline(now, matter.promised_days)
@@ -227,6 +272,8 @@ def _open_case(
         accepted_at=None if open_awaiting or refuse_reason else now,  # 受理 when the materials are complete
         county_mode=matter.county_mode,  # copied like the route: later catalogue edits never change it
         result_delivery=matter.result_delivery,
+        messages_declined=messages_declined,
+        **(proxy or {}),
     )
     case.save()
     steps = _copy_route(case, matter)
@@ -238,7 +285,7 @@ def _open_case(
         action=workflow.MOVES[Move.OPEN].event,
         at=now,
         to_state=case.state,
-        note=matter.name,
+        note=f"{matter.name}；{case.proxy_statement}" if case.proxy else matter.name,
     )
     if not steps:
         raise WrongState(_("This matter has no route; the town office must complete the catalogue."))

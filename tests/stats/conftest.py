@@ -70,6 +70,7 @@ def make_case(
     is_joint: bool | None = None,
     accepted_at: dt.datetime | None | str = "at intake",
     county_mode: str = "",
+    proxy: str = "",
 ) -> Case:
     """A case row with its steps as given. is_joint follows the intake rule (a village step and a town desk step)
     unless the test says otherwise."""
@@ -99,6 +100,8 @@ def make_case(
         is_joint={CaseStep.Kind.VILLAGE, CaseStep.Kind.DEPARTMENT} <= kinds if is_joint is None else is_joint,
         county_mode=county_mode,
         result_delivery=matter.result_delivery,  # copied at intake (cases.services.intake)
+        proxy=proxy,
+        proxy_name="黄志远" if proxy else "",
     )
     rows = CaseStep.objects.bulk_create(
         [

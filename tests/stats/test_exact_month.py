@@ -77,6 +77,8 @@ EXPECTED_HEADLINE = {
     "overdue_steps": 6,
     # received in March with a village step and a town desk step: C2 C3 C5 C6 C8 C13–C15 C17–C20 C22 C23
     "joint": 14,
+    "proxied": 3,  # 代办: C1 (the cadre), C6 (a relative), C19 (open); not C11 (February)
+    "trips_saved": 5,  # those 3, and the trip back of C6 and C11, completed in March but not in one visit
     "disputes": 1,  # 现场调处 counts the successful: C13; C14 failed
     "disputes_failed": 1,
     "disputes_referred": 0,
@@ -89,20 +91,20 @@ EXPECTED_HEADLINE = {
     "refused": 0,  # 不予受理: none this month (tests/cases/test_papers.py counts one)
 }
 # the counts the rates are made of
-EXPECTED_PARTS = {"same_day": 7, "one_visit": 7, "satisfied": 7}
+EXPECTED_PARTS = {"same_day": 7, "one_visit": 7, "satisfied": 7, "proxied_returns": 2}
 # 环比: February 2026 (C11 C12 F1–F4 accepted; F1–F3 completed; ratings 4, 1, 5); 同比: March 2025 (O1)
 EXPECTED_PREVIOUS = {"received": 6, "completed": 3, "ratings": 3, "satisfaction_rate": 66.7}
 EXPECTED_YEAR_BEFORE = {"received": 1, "completed": 1, "ratings": 1, "satisfaction_rate": 100.0}
 
-# name, received, completed, joint, consultations (people)
+# name, received, completed, joint, 代办 (applications), consultations (people)
 EXPECTED_BY_VILLAGE = [
-    ("爱乐村", 3, 3, 0, 4),  # C1 C4 C16 / C1 C4 C11 / — / 3 + 1
-    ("印勇村", 3, 3, 2, 2),  # C2 C7 C18 / C2 C7 C12 / C2 C18
-    ("高州村", 4, 2, 3, 5),  # C3 C9 C17 C19 / C3 C9 / C3 C17 C19
-    ("进结村", 3, 2, 2, 0),  # C5 C10 C20 / C5 C10 / C5 C20
-    ("岜独村", 3, 2, 2, 1),  # C6 C13 C21 / C6 C13 / C6 C13
-    ("百合村", 3, 2, 3, 0),  # C8 C14 C22 / C8 C14 / all three
-    ("伏龙村", 2, 0, 2, 2),  # C15 C23
+    ("爱乐村", 3, 3, 0, 1, 4),  # C1 C4 C16 / C1 C4 C11 / — / C1 / 3 + 1
+    ("印勇村", 3, 3, 2, 0, 2),  # C2 C7 C18 / C2 C7 C12 / C2 C18
+    ("高州村", 4, 2, 3, 1, 5),  # C3 C9 C17 C19 / C3 C9 / C3 C17 C19 / C19
+    ("进结村", 3, 2, 2, 0, 0),  # C5 C10 C20 / C5 C10 / C5 C20
+    ("岜独村", 3, 2, 2, 1, 1),  # C6 C13 C21 / C6 C13 / C6 C13 / C6
+    ("百合村", 3, 2, 3, 0, 0),  # C8 C14 C22 / C8 C14 / all three
+    ("伏龙村", 2, 0, 2, 0, 2),  # C15 C23
 ]
 
 # name, steps completed (done) in March, overdue steps due in March, bad ratings; county first, then town
@@ -224,6 +226,7 @@ def world(town, town_office):
         received_at=mar(3, 9, 10),
         state=S.COMPLETED,
         closed_at=mar(3, 10, 10),
+        proxy="cadre",
         steps=[village_step(started=mar(3, 9, 10), due=mar(4), finished=mar(3, 10, 10))],
     )
     c[2] = make_case(
@@ -280,6 +283,7 @@ def world(town, town_office):
         d2_done=mar(9, 15),
         state=S.COMPLETED,
         closed_at=mar(9, 15),
+        proxy="relative",
     )
     c[7] = make_case(
         matter=m3,
@@ -328,6 +332,7 @@ def world(town, town_office):
         d2_done=mar(2, 10),
         state=S.COMPLETED,
         closed_at=mar(2, 10),
+        proxy="relative",
     )
     c[12] = make_case(
         matter=m6,
@@ -415,6 +420,7 @@ def world(town, town_office):
         village=v3,
         received_at=mar(23, 9),
         state=S.IN_PROGRESS,
+        proxy="cadre",
         steps=[
             village_step(started=mar(23, 9), due=mar(24), finished=mar(23, 9, 30)),
             desk_step(d1, state=ACTIVE, started=mar(23, 9, 30), due=mar(25)),
@@ -696,7 +702,7 @@ def test_every_headline_figure_carries_its_label_and_definition(report):
 
 def test_by_village_is_exact_and_lists_every_village_of_the_town(report):
     keys = [key for key, _label in report["by_village"]["columns"]]
-    assert keys == ["name", "received", "completed", "joint", "consultations"]
+    assert keys == ["name", "received", "completed", "joint", "proxied", "consultations"]
     assert _rows(report["by_village"], keys) == EXPECTED_BY_VILLAGE
 
 
@@ -755,7 +761,7 @@ def _expected_tables():
     return [
         headline,
         [(value, value) for value in EXPECTED_TOTALS.values()],  # all of it counted by the system (no ledger)
-        [*(row[1:] for row in EXPECTED_BY_VILLAGE), (0, 0, 0, 4), (21, 14, 14, 18)],  # 无村 consultations, 合计
+        [*(row[1:] for row in EXPECTED_BY_VILLAGE), (0, 0, 0, 0, 4), (21, 14, 14, 3, 18)],  # 无村 consultations, 合计
         [*(row[1:] for row in EXPECTED_BY_DEPARTMENT), (15, 1, 0), (0, 0, 0), (35, 6, 2)],  # villages, upheld, 合计
         [*(row[1:] for row in EXPECTED_BY_VILLAGE_DESK), (15, 1, 0)],
         [*(row[1:] for row in EXPECTED_BY_MATTER), (21, 14, 2, 0)],

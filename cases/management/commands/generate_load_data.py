@@ -52,6 +52,7 @@ from cases.models import (
     Holiday,
     Matter,
     MediationOutcome,
+    Proxy,
     Rating,
     Rectification,
     SealUse,
@@ -82,6 +83,9 @@ P_NO_SHOW = 0.06
 P_DESK_INTAKE = 0.6  # a matter without village certificate taken in at the department desk
 P_HAMLET = 0.9
 P_NOTES = 0.1
+P_PROXY_CADRE = 0.06  # 代办 by the village cadre (the applicant old, or away)
+P_PROXY_RELATIVE = 0.03  # ... by a relative with written authorisation
+PROXY_RELATIONS = ("儿子", "女儿", "儿媳", "孙子", "配偶")
 
 # Matter codes of the demo catalogue and how common they are; unknown codes get DEFAULT_MATTER_WEIGHT.
 MATTER_WEIGHTS = {
@@ -709,8 +713,24 @@ class Life:
             "county_mode": next((s["county_mode"] for s in self.plan.steps if s["kind"] == CaseStep.Kind.COUNTY), ""),
             "parties": parties,
             "mediation_outcome": self.mediation_outcome,
+            **self.proxy(receiver, intake_department_id),
         }
         return self.plan
+
+    def proxy(self, receiver, intake_department_id) -> dict:
+        """代办 as cases.services.intake.proxy_fields records it: the cadre who took it in, or a relative."""
+        rng = self.rng
+        draw = rng.random()
+        if draw < P_PROXY_CADRE and intake_department_id is None:
+            return {"proxy": Proxy.CADRE, "proxy_name": receiver[1]}
+        if draw < P_PROXY_CADRE + P_PROXY_RELATIVE:
+            return {
+                "proxy": Proxy.RELATIVE,
+                "proxy_name": self.g.name(rng),
+                "proxy_id_number": self.g.id_number(rng, self.received_at, ""),
+                "proxy_relation": rng.choice(PROXY_RELATIONS),
+            }
+        return {}
 
 
 # --- the generator ---------------------------------------------------------------------------------------------

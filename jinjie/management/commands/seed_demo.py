@@ -27,8 +27,8 @@ from django.core.management.base import BaseCommand
 from django.db import models, transaction
 from django.utils import timezone
 
-from cases.models import Case, Holiday, Material, Matter, RouteStep
-from cases.services import Applicant, case_intake, case_stamp, step_complete
+from cases.models import Case, Holiday, Material, Matter, Proxy, RouteStep
+from cases.services import Applicant, OnBehalf, case_intake, case_stamp, step_complete
 from departments.models import Department, DepartmentMember
 from jinjie.demo_catalogue import CATALOGUE, MatterSpec
 from stats import tally
@@ -518,7 +518,7 @@ def seed_cases(town: Town) -> int:
     villages = {v.name: v for v in Village.objects.filter(town=town)}
     matters = {m.code: m for m in Matter.objects.filter(town=town).prefetch_related("materials")}
 
-    def intake(code, cadre, village, hamlet, name, id_number, phone, *, complete=True, awaiting=False):
+    def intake(code, cadre, village, hamlet, name, id_number, phone, *, complete=True, awaiting=False, **extra):
         matter = matters[code]
         materials = [m.pk for m in matter.materials.all() if complete or not m.is_required]
         return case_intake(
@@ -529,6 +529,7 @@ def seed_cases(town: Town) -> int:
             applicant=Applicant(name=name, id_number=id_number, phone=phone),
             received_material_ids=materials,
             open_awaiting=awaiting,
+            **extra,
         )
 
     def stamp(case, cadre):
@@ -561,6 +562,33 @@ def seed_cases(town: Town) -> int:
     c = intake("linshi-jiuzhu", "cadre_aile", "爱乐村", None, "黄月娥", "452131198806120047", "13877100004")
     stamp(c, "cadre_aile")
     complete(c, "clerk_minzheng", "发放临时救助金 1000 元")
+    made.append(c)
+    # 代办: an elder's matter carried by the village cadre, and one brought by a son with the written authorisation.
+    c = intake(
+        "gaoling-jintie",
+        "cadre_yinyong",
+        "印勇村",
+        "那显屯",
+        "黄妈仁",
+        "452131194203050643",
+        "13877100005",
+        on_behalf=OnBehalf(kind=Proxy.CADRE),
+        messages_declined=True,
+    )
+    stamp(c, "cadre_yinyong")
+    made.append(c)
+    c = intake(
+        "linshi-jiuzhu",
+        "cadre_aile",
+        "爱乐村",
+        "谷岭屯",
+        "农美兰",
+        "452131197509181324",
+        "13877100006",
+        on_behalf=OnBehalf(
+            kind=Proxy.RELATIVE, name="黄志远", id_number="45142520000101064X", relation="儿子", authorised=True
+        ),
+    )
     made.append(c)
     return len(made)
 
