@@ -118,3 +118,17 @@ def test_a_year_of_stored_months_costs_the_same_queries_as_one(world, town_offic
     # A year and the year before it read their stored months in the same queries as one month and its comparisons.
     assert len(year) == len(month)
     assert _figures(world.town, Period.year(2026), later) == _from_rows(world.town, Period.year(2026), later)
+
+
+def test_a_month_stored_under_other_definitions_is_counted_from_its_rows_until_stored_again(world):
+    """A figure added (代办件数) or a definition changed: the months stored before are not read, or they would lack
+    it; `stats_store` stores them again."""
+    tally.store(world.town, now=NOW)
+    StoredMonth.objects.filter(town=world.town).update(definitions="before-proxied")
+    MonthFigure.objects.filter(town=world.town, figure="received", dimension="").update(value=99)
+
+    assert _figures(world.town)["figures"]["received"] == 3  # the rows, not the old store's 99
+    assert tally.Ledger.load(world.town).months == {}
+    assert tally.store(world.town, now=NOW) == [dt.date(2026, 3, 1)]
+    assert StoredMonth.objects.get(town=world.town).definitions == tally.DEFINITIONS
+    assert _figures(world.town) == _from_rows(world.town)
