@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cases.errors import CaseError
 from cases.models import Paper
 from cases.selectors import oversight
+from tickets import figures as ticket_figures
 from villages import attendance as village_attendance
 from villages.access import visible_towns
 from villages.models import Town
@@ -155,6 +156,7 @@ def monthly_stats(request, admin_site):
     context["issued"] = services.current_report_paper(town=town, period=period)
     context["may_issue"] = services.may_issue(request.user, town)
     context["period_over"] = period.is_over(timezone.localdate())
+    context["ticket_figures"] = ticket_figures.for_period(town=town, period=period)  # templates/tickets/_stats_section
     return render(request, "admin/stats/monthly.html", context)
 
 

@@ -180,6 +180,11 @@ def period_figures(*, town, start: dt.date, end: dt.date) -> dict:
     }
 
 
+def for_period(*, town, period) -> dict:
+    """The statistics page's period (stats.periods.Period: `end` is the day after its last day)."""
+    return period_figures(town=town, start=period.start, end=period.end - dt.timedelta(days=1))
+
+
 def day_figures(*, town, day: dt.date) -> dict:
     return period_figures(town=town, start=day, end=day)
 

@@ -148,7 +148,7 @@ def _desk_state(actor, desk: Desk, version: int | None) -> DeskDay:
         raise NotAllowed(_("This is not your desk."))
     day = market_day_today(desk.town_id).date
     state, _created = DeskDay.objects.get_or_create(day=day, town_id=desk.town_id, **desk.lookup)
-    state = DeskDay.objects.select_for_update().select_related("current").get(pk=state.pk)
+    state = DeskDay.objects.select_for_update(of=("self",)).select_related("current").get(pk=state.pk)
     if version is not None and state.version != version:
         raise StaleError(
             _("The desk has called since this page was shown (perhaps a double click). Nothing was done; look again.")
