@@ -209,7 +209,13 @@ def report(*, town, period: Period, now: dt.datetime | None = None, compare: boo
     counted = count_all(town=town, span=span, grouped=True, ledger=ledger)
     current = figures(town=town, period=period, now=now, counted=counted)
     previous = figures(town=town, period=period.previous, now=now, ledger=ledger) if compare else None
-    year_before = figures(town=town, period=period.year_before, now=now, ledger=ledger) if compare else None
+    # A year's 环比 is the year before, which is also its 同比: counted once.
+    same = compare and period.year_before.bounds() == period.previous.bounds()
+    year_before = (
+        (previous if same else figures(town=town, period=period.year_before, now=now, ledger=ledger))
+        if compare
+        else None
+    )
     year, month = period.last_month
     return {
         "town": {"code": town.code, "name": town.name, "government": town.government},

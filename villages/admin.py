@@ -150,6 +150,17 @@ class ConsultationAdmin(TownScopedAdmin):
     date_hierarchy = "recorded_at"
     list_select_related = ("town", "village", "recorded_by")
 
+    # Recorded at the desks (villages.services.consultation_record) and counted into the stored month figures
+    # (stats.tally): an edit here would change a finished month behind the store's back. Read-only, as history is.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(MarketSchedule)
 class MarketScheduleAdmin(TownScopedAdmin):

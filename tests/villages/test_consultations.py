@@ -320,3 +320,19 @@ def test_mediation_outcome_through_the_case_page(client_for, clerk, dispute_at_t
     case.refresh_from_db()
     assert (case.state, case.mediation_outcome) == (Case.State.COMPLETED, MediationOutcome.SUCCESS)
     assert _("Mediation outcome") in client.get(case.get_absolute_url()).content.decode()
+
+
+def test_the_admin_shows_consultations_but_never_changes_them(client_for, town_office, superuser, town, village):
+    """Counted into the stored month figures (stats.tally): no add, edit or delete behind the store's back."""
+    consultation = consultation_record(actor=town_office, town=town, village=village, topic="welfare", people=2)
+    for user in (town_office, superuser):
+        client = client_for(user)
+        assert client.get("/admin/villages/consultation/").status_code == 200
+        assert client.get("/admin/villages/consultation/add/").status_code == 403
+        page = client.get(f"/admin/villages/consultation/{consultation.pk}/change/")
+        assert page.status_code == 200 and 'name="_save"' not in page.content.decode()  # view only
+        assert (
+            client.post(f"/admin/villages/consultation/{consultation.pk}/delete/", {"post": "yes"}).status_code == 403
+        )
+    consultation.refresh_from_db()
+    assert consultation.people == 2
