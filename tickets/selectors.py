@@ -16,7 +16,7 @@ BOARD_LIMIT = 6
 PANEL_LIMIT = 8
 
 
-def _at_desk(desk: Desk) -> Q:
+def at_desk_q(desk: Desk) -> Q:
     """The ticket stands in this desk's line: one of its cases has its active step here, or it has no case yet and
     was sent here (its village's desk, or the department it was sent to)."""
     steps = CaseStep.objects.filter(case__tickets=OuterRef("pk"), state=CaseStep.State.ACTIVE)
@@ -36,7 +36,7 @@ def desk_line(*, desk: Desk, day: dt.date) -> QuerySet[Ticket]:
     called_here = TicketCall.objects.filter(ticket_id=OuterRef("pk"), **desk.lookup)
     return (
         Ticket.objects.filter(town_id=desk.town_id, day=day)
-        .filter(_at_desk(desk))
+        .filter(at_desk_q(desk))
         .exclude(Exists(called_here))
         .order_by(*LINE_ORDER)
     )

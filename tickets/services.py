@@ -196,6 +196,18 @@ def _queued_at(ticket: Ticket, desk: Desk) -> dt.datetime:
     return max(ticket.issued_at, started) if started else ticket.issued_at
 
 
+def _finish_elsewhere(ticket: Ticket, *, now: dt.datetime, exclude: int) -> None:
+    """The villager called here has left the desks where their case has moved on: those turns are over (the desk
+    may not have pressed 办完), so the board and the villager's page no longer send them back."""
+    from .desks import desk_of_call
+
+    left = TicketCall.objects.filter(ticket=ticket, finished_at__isnull=True, served_at__isnull=False, is_parked=False)
+    for call in left.exclude(pk=exclude).select_related("village", "department"):
+        if not Ticket.objects.filter(pk=ticket.pk).filter(selectors.at_desk_q(desk_of_call(call))).exists():
+            call.finished_at = now
+            call.save(update_fields=["finished_at"])
+
+
 def ticket_call_next(*, actor, desk: Desk, version: int | None) -> TicketCall:
     """叫下一位: finish the villager at the desk and call the first of the line (绿色通道 first, then by arrival)."""
     with transaction.atomic():
@@ -217,6 +229,7 @@ def ticket_call_next(*, actor, desk: Desk, version: int | None) -> TicketCall:
             wait_seconds=int((now - queued).total_seconds()),
             **desk.lookup,
         )
+        _finish_elsewhere(ticket, now=now, exclude=call.pk)
         _save_state(state, current=call)
     return call
 
@@ -297,6 +310,7 @@ def ticket_recall(*, actor, desk: Desk, version: int | None, call_id: int) -> Ti
         call.last_called_at = now
         call.called_by = actor
         call.save(update_fields=["is_parked", "call_count", "last_called_at", "called_by"])
+        _finish_elsewhere(call.ticket, now=now, exclude=call.pk)
         _save_state(state, current=call)
     return call
 

@@ -358,3 +358,31 @@ def test_department_step_started_elsewhere_counts_for_the_right_desk(
 
 def test_young_id_is_not_green(hall_day, new_case, ticket_for):
     assert not ticket_for(new_case(id_no=YOUNG_ID)).is_elderly
+
+
+def test_turn_at_a_desk_the_case_has_left_ends_when_the_next_desk_calls(
+    hall_day, cadre, power_clerk, village_desk, power_desk, new_case, ticket_for
+):
+    case = new_case()
+    ticket_for(case)
+    at_village = call(village_desk, cadre)
+    services.ticket_serve(actor=cadre, desk=village_desk, version=version(village_desk))
+    stamp(case, cadre)  # the cadre never pressed 办完
+    call(power_desk, power_clerk)
+    at_village.refresh_from_db()
+    assert at_village.finished_at is not None
+    assert selectors.desk_panel(desk=village_desk, day=DAY)["current"] is None
+    assert [c.department_id for c in selectors.board_calls(town=hall_day.town, day=DAY)] == [power_desk.pk]
+
+
+def test_turn_at_a_desk_still_handling_another_case_goes_on(
+    hall_day, town, cadre, power_clerk, village_desk, power_desk, new_case, ticket_for
+):
+    first, second = new_case(), new_case()
+    ticket_for(first, second)
+    at_village = call(village_desk, cadre)
+    services.ticket_serve(actor=cadre, desk=village_desk, version=version(village_desk))
+    stamp(first, cadre)
+    call(power_desk, power_clerk)
+    at_village.refresh_from_db()
+    assert at_village.finished_at is None  # the second certificate is still being written
