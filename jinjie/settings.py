@@ -108,20 +108,27 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "jinjie.wsgi.application"
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
+
+def _database(url: str) -> dict:
+    database = dj_database_url.parse(
+        url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")), conn_health_checks=True
     )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # No JIT compilation: the report's filtered counts cost well over jit_above_cost, and compiling them takes
-    # seconds (measured: 2.3 s of JIT for a 0.5 s month query at 1,000,000 cases) that a page never wins back.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        # No JIT compilation: the report's filtered counts cost well over jit_above_cost, and compiling them takes
+        # seconds (measured: 2.3 s of JIT for a 0.5 s month query at 1,000,000 cases) that a page never wins back.
+        database.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        # Concurrent writers on SQLite wait for each other instead of failing: take the write lock at BEGIN.
+        database.setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+    return database
+
+
+DATABASES = {"default": _database(os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}")}
+if os.environ.get("DATABASE_REPLICA_URL"):
+    # A hot-standby replica for the statistics' reads (stats.replica); in tests it is the default database.
+    DATABASES["replica"] = {**_database(os.environ["DATABASE_REPLICA_URL"]), "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["stats.replica.ReportReplicaRouter"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Concurrent writers on SQLite wait for each other instead of failing: take the write lock at BEGIN.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
     # Covering indexes (INCLUDE) are a PostgreSQL speed-up; SQLite builds them as plain indexes, which is fine.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
 

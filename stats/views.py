@@ -27,6 +27,7 @@ from . import figures as f
 from .charts import bar_chart, line_chart
 from .periods import Period, PeriodError
 from .queries import DEFINITIONS, LABELS, report, span_of
+from .replica import reads_reports
 
 
 def staff_towns(user):
@@ -150,6 +151,7 @@ def _context(request, admin_site, town, period, report_) -> dict:
 
 @staff_member_required
 @require_GET
+@reads_reports
 def monthly_stats(request, admin_site):
     town, period = _town_and_period(request)
     context = _context(request, admin_site, town, period, report(town=town, period=period))
@@ -162,6 +164,7 @@ def monthly_stats(request, admin_site):
 
 @staff_member_required
 @require_GET
+@reads_reports
 def figure_list(request, admin_site):
     """The rows one figure counts (a headline figure or one cell of a breakdown), paginated."""
     town, period = _town_and_period(request, strict=True)
@@ -232,6 +235,7 @@ def _attendance_list(request, town, period, key, dimension, raw) -> dict:
 
 @staff_member_required
 @require_GET
+@reads_reports
 def report_print(request, admin_site):
     """The report as the town files it: the numbered paper if issued (its figures as they were then), else a draft."""
     town, period = _town_and_period(request)
@@ -278,6 +282,7 @@ def report_issue(request, admin_site):
 
 @staff_member_required
 @require_GET
+@reads_reports
 def monthly_export(request, admin_site, fmt: str):
     town, period = _town_and_period(request)
     report_ = report(town=town, period=period)
@@ -295,6 +300,7 @@ def monthly_export(request, admin_site, fmt: str):
 
 @staff_member_required
 @require_GET
+@reads_reports
 def oversight_page(request, admin_site):
     towns = staff_towns(request.user)
     town_ids = list(towns.values_list("pk", flat=True))
@@ -310,6 +316,7 @@ def oversight_page(request, admin_site):
 
 @never_cache
 @require_GET
+@reads_reports
 def api_monthly(request):
     if not request.user.is_authenticated:
         return JsonResponse({"error": "authentication_required"}, status=401)
