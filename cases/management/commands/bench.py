@@ -181,6 +181,12 @@ class Command(BaseCommand):
         parser.add_argument("--json", dest="json_path", help="Also write the figures to this file.")
         parser.add_argument("--strict", action="store_true", help="Exit non-zero if a page misses its target.")
         parser.add_argument("--allow-sqlite", action="store_true", help="Run on a database other than PostgreSQL.")
+        parser.add_argument(
+            "--tickets",
+            default="",
+            help="Also time the queue tickets (hall board, its JSON, the calling panel, 叫下一位) with this many "
+            "tickets on one market day, e.g. 200,2000; with --no-generate, on the database as it is.",
+        )
 
     def handle(self, *args, **options):
         if connection.vendor != "postgresql" and not options["allow_sqlite"]:
@@ -222,6 +228,8 @@ class Command(BaseCommand):
             measured[size] = self.measure(ctx, options)
             self.print_table(size, ctx, meta_row, measured[size])
         failed = self.print_verdict(sizes, measured)
+        if options["tickets"]:
+            failed += self.bench_tickets(self.context(options["seed"]), options)
         if options["json_path"]:
             with open(options["json_path"], "w", encoding="utf-8") as out:
                 json.dump(
@@ -370,6 +378,9 @@ class Command(BaseCommand):
             )
             self.stdout.write(line + (f"  ERROR {result.error}" if result.error else ""))
 
+    def bench_tickets(self, ctx: Context, options) -> list[str]:
+        return TicketBench(self).run(ctx, options)
+
     def print_verdict(self, sizes: list[int], measured: dict[int, dict[str, Result]]) -> list[str]:
         """Largest size against its target and against the smallest size. Returns the pages that missed."""
         small, large = sizes[0], sizes[-1]
@@ -402,6 +413,107 @@ class Command(BaseCommand):
             if reasons:
                 failed.append(name)
         return failed
+
+
+# --- queue tickets (issue 12, point 7) ------------------------------------------------------------------------------
+
+
+class TicketBench:
+    """The ticket scenario: the board's update path and the call action must cost the same at any day's count."""
+
+    def __init__(self, command: "Command"):
+        self.command = command
+
+    def run(self, ctx: Context, options) -> list[str]:
+        # Imported here: cases never depends on tickets; only this bench scenario looks at them.
+        from tickets import bench as ticket_bench
+
+        counts = sorted({int(n) for n in options["tickets"].split(",") if n.strip()})
+        out = self.command.stdout
+        measured: dict[int, dict[str, Result]] = {}
+        for count in counts:
+            started = time.monotonic()
+            day = ticket_bench.build_day(town=ctx.town, count=count, seed=options["seed"])
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
+            desk = day["desk"]
+            pages = [
+                Page("board json", None, [Request(reverse("tickets:board_calls"))]),
+                Page("hall board", None, [Request(reverse("hall"))]),
+                Page("call panel", day["clerk"], [Request(reverse("tickets:panel", args=[desk.kind, desk.pk]))]),
+                Page(
+                    "ticket page",
+                    None,
+                    [Request(reverse("tickets:public", kwargs={"token": t})) for t in day["tokens"]],
+                ),
+            ]
+            with override_settings(
+                ALLOWED_HOSTS=["testserver"],
+                DEBUG=False,
+                STATIC_ROOT=None,
+                STORAGES={
+                    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+                    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+                },
+            ):
+                results = {p.name: self.command.measure_page(p, options["warmup"], options["requests"]) for p in pages}
+                results["call next POST"] = self.measure_call(day, options["requests"], ticket_bench)
+            measured[count] = results
+            out.write("")
+            out.write(
+                self.command.style.MIGRATE_HEADING(
+                    f"{day['tickets']:,} tickets on {day['day']} ({day['calls']:,} calls) in {ctx.town.name}; "
+                    f"built in {time.monotonic() - started:.1f} s; window measured: {desk.window} {desk.name}"
+                )
+            )
+            out.write(f"  {'page':<16} {'queries':>8} {'median ms':>10} {'p95 ms':>8}")
+            for r in results.values():
+                out.write(
+                    f"  {r.page:<16} {r.queries_label:>8} {r.median_ms:>10.1f} {r.p95_ms:>8.1f}"
+                    + (f"  ERROR {r.error}" if r.error else "")
+                )
+        failed = []
+        small, large = counts[0], counts[-1]
+        for name, result in measured[large].items():
+            before = measured[small][name]
+            if result.error or not result.median_ms <= TARGET_MS or result.queries != before.queries:
+                failed.append(f"tickets {name}")
+        out.write(
+            self.command.style.ERROR("Tickets: FAIL " + ", ".join(failed))
+            if failed
+            else self.command.style.SUCCESS(
+                f"Tickets: PASS (median under {TARGET_MS:.0f} ms, same queries at each count)"
+            )
+        )
+        return failed
+
+    def measure_call(self, day: dict, count: int, ticket_bench) -> Result:
+        """叫下一位 at the busiest window, each timed request calling a ticket (before it, untimed, one more villager
+        is sent to the window from the guide desk; after it the villager is served)."""
+        desk, clerk = day["desk"], day["clerk"]
+        client = Client()
+        client.force_login(clerk)
+        call_url = reverse("tickets:desk_action", args=[desk.kind, desk.pk, "call"])
+        serve_url = reverse("tickets:desk_action", args=[desk.kind, desk.pk, "serve"])
+        client.get(reverse("tickets:panel", args=[desk.kind, desk.pk]), secure=True)
+        timings, queries = [], []
+        for _ in range(count):
+            version = ticket_bench.desk_version(desk, day["day"])
+            if day["office"] is not None:
+                ticket_bench.top_up(desk=desk, town=day["town"], office=day["office"])
+            before = ticket_bench.TicketCall.objects.count()
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                client.post(call_url, {"version": version}, secure=True)
+                timings.append((time.perf_counter() - started) * 1000)
+            if ticket_bench.TicketCall.objects.count() != before + 1:
+                return Result("call next POST", (0, 0), math.nan, math.nan, "the call did not call (line empty?)")
+            queries.append(len(captured))
+            client.post(serve_url, {"version": version + 1}, secure=True)
+        return Result(
+            "call next POST", (min(queries), max(queries)), statistics.median(timings), percentile(timings, 0.95)
+        )
 
 
 def _short(size: int) -> str:
