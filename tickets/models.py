@@ -84,6 +84,7 @@ class Ticket(models.Model):
             # Every line: the day's tickets in calling order (绿色通道 first, then by arrival).
             models.Index(fields=["town", "day", "-is_green", "issued_at"], name="ticket_town_day_line"),
             models.Index(fields=["village", "day"], name="ticket_village_day"),
+            models.Index(fields=["intake_department", "day"], name="ticket_sent_day"),
         ]
 
     def __str__(self) -> str:

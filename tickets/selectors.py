@@ -30,13 +30,30 @@ def at_desk_q(desk: Desk) -> Q:
     return Exists(steps) | (sent_here & no_case)
 
 
+def _line_ids(desk: Desk, day: dt.date):
+    """The ids of the tickets in `desk`'s line, found from the desk's side — its active steps (few, by index), then
+    their cases' tickets of the day, and the day's tickets sent here without a case — so the cost follows the
+    desk's own line, not the day's ticket count."""
+    through = Ticket.cases.through
+    steps = CaseStep.objects.filter(state=CaseStep.State.ACTIVE)
+    if desk.is_village:
+        steps = steps.filter(kind=CaseStep.Kind.VILLAGE, village_id=desk.pk)
+        sent_here = {"village_id": desk.pk, "intake_department__isnull": True}
+    else:
+        steps = steps.filter(kind=CaseStep.Kind.DEPARTMENT, department_id=desk.pk)
+        sent_here = {"intake_department_id": desk.pk}
+    linked = through.objects.filter(case_id__in=steps.values("case_id"), ticket__day=day).values("ticket_id").order_by()
+    has_case = Exists(through.objects.filter(ticket_id=OuterRef("pk")))
+    sent = Ticket.objects.filter(town_id=desk.town_id, day=day, **sent_here).filter(~has_case).values("pk").order_by()
+    return linked.union(sent)
+
+
 def desk_line(*, desk: Desk, day: dt.date) -> QuerySet[Ticket]:
     """The tickets waiting at `desk`: in its line and not yet called there, 绿色通道 first, then by arrival — the
     time the ticket was issued, kept from desk to desk."""
     called_here = TicketCall.objects.filter(ticket_id=OuterRef("pk"), **desk.lookup)
     return (
-        Ticket.objects.filter(town_id=desk.town_id, day=day)
-        .filter(at_desk_q(desk))
+        Ticket.objects.filter(pk__in=_line_ids(desk, day), town_id=desk.town_id, day=day)
         .exclude(Exists(called_here))
         .order_by(*LINE_ORDER)
     )
