@@ -81,6 +81,7 @@ def desk_panel(*, desk: Desk, day: dt.date) -> dict:
     )
     current = state.current if state and state.current_id and state.current.is_open else None
     return {
+        "current_cases": cases_here(desk=desk, ticket=current.ticket) if current else [],
         "desk": desk,
         "version": state.version if state else 0,
         "current": current,
@@ -88,6 +89,21 @@ def desk_panel(*, desk: Desk, day: dt.date) -> dict:
         "waiting_count": line.count(),
         "parked": list(parked),
     }
+
+
+def cases_here(*, desk: Desk, ticket: Ticket) -> list:
+    """The ticket's cases whose active step is at `desk`: what the desk opens for the villager just called (only
+    cases at the desk, which its staff may see)."""
+    from cases.models import Case
+
+    steps = CaseStep.objects.filter(state=CaseStep.State.ACTIVE)
+    if desk.is_village:
+        steps = steps.filter(kind=CaseStep.Kind.VILLAGE, village_id=desk.pk)
+    else:
+        steps = steps.filter(kind=CaseStep.Kind.DEPARTMENT, department_id=desk.pk)
+    return list(
+        Case.objects.filter(tickets=ticket, pk__in=steps.values("case_id")).select_related("matter").order_by("pk")
+    )
 
 
 def board_calls(*, town, day: dt.date, limit: int = BOARD_LIMIT) -> list[TicketCall]:

@@ -259,3 +259,18 @@ def test_day_summary_for_the_town_office_only(hall_day, client_for, town_office,
 
 def test_open_case_helper_sanity(hall_day, cadre, meter, village):
     assert open_case(actor=cadre, matter=meter, village=village).steps.count() == 2
+
+
+def test_panel_links_the_called_villagers_cases_at_this_desk(
+    hall_day, client_for, cadre, power_clerk, power_desk, new_case, ticket_for, town, department
+):
+    from tests.factories import route_matter
+
+    here = new_case()
+    elsewhere = new_case(matter=route_matter(town=town, departments=[department], needs_village_certificate=False))
+    ticket_for(here, elsewhere)
+    stamp(here, cadre)
+    call(power_desk, power_clerk)
+    html = client_for(power_clerk).get(f"/tickets/desk/department/{power_desk.pk}/").content.decode()
+    assert f'href="/cases/{here.number}/"' in html
+    assert f'href="/cases/{elsewhere.number}/"' not in html  # at another department: not this clerk's to see

@@ -467,10 +467,10 @@ class TicketBench:
                     f"built in {time.monotonic() - started:.1f} s; window measured: {desk.window} {desk.name}"
                 )
             )
-            out.write(f"  {'page':<16} {'queries':>8} {'median ms':>10} {'p95 ms':>8}")
+            out.write(f"  {'page':<16} {'queries':>8} {'median ms':>10} {'p95 ms':>8} {'cpu ms':>7}")
             for r in results.values():
                 out.write(
-                    f"  {r.page:<16} {r.queries_label:>8} {r.median_ms:>10.1f} {r.p95_ms:>8.1f}"
+                    f"  {r.page:<16} {r.queries_label:>8} {r.median_ms:>10.1f} {r.p95_ms:>8.1f} {r.cpu_ms:>7.1f}"
                     + (f"  ERROR {r.error}" if r.error else "")
                 )
         failed = []
@@ -497,22 +497,27 @@ class TicketBench:
         call_url = reverse("tickets:desk_action", args=[desk.kind, desk.pk, "call"])
         serve_url = reverse("tickets:desk_action", args=[desk.kind, desk.pk, "serve"])
         client.get(reverse("tickets:panel", args=[desk.kind, desk.pk]), secure=True)
-        timings, queries = [], []
+        timings, cpu, queries = [], [], []
         for _ in range(count):
             version = ticket_bench.desk_version(desk, day["day"])
             if day["office"] is not None:
                 ticket_bench.top_up(desk=desk, town=day["town"], office=day["office"])
             before = ticket_bench.TicketCall.objects.count()
             with CaptureQueriesContext(connection) as captured:
-                started = time.perf_counter()
+                started, started_cpu = time.perf_counter(), time.process_time()
                 client.post(call_url, {"version": version}, secure=True)
                 timings.append((time.perf_counter() - started) * 1000)
+                cpu.append((time.process_time() - started_cpu) * 1000)
             if ticket_bench.TicketCall.objects.count() != before + 1:
                 return Result("call next POST", (0, 0), math.nan, math.nan, "the call did not call (line empty?)")
             queries.append(len(captured))
             client.post(serve_url, {"version": version + 1}, secure=True)
         return Result(
-            "call next POST", (min(queries), max(queries)), statistics.median(timings), percentile(timings, 0.95)
+            "call next POST",
+            (min(queries), max(queries)),
+            statistics.median(timings),
+            percentile(timings, 0.95),
+            cpu_ms=statistics.median(cpu),
         )
 
 
