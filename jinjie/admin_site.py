@@ -31,6 +31,8 @@ class HallAdminSite(admin.AdminSite):
             path("stats/print/", page(stats.report_print), name="stats_print"),
             path("stats/issue/", page(stats.report_issue), name="stats_issue"),
             path("oversight/", page(stats.oversight_page), name="oversight"),
+            path("stats/county/", page(stats.county_stats), name="stats_county"),
+            path("stats/county/export.xlsx", page(stats.county_export), name="stats_county_xlsx"),
             # "View on site" before Django's own: it must not lead a town office to another town's row.
             path(
                 "r/<int:content_type_id>/<path:object_id>/",
@@ -39,6 +41,16 @@ class HallAdminSite(admin.AdminSite):
             ),
             *super().get_urls(),
         ]
+
+    def index(self, request, extra_context=None):
+        from villages.access import is_county_office, visible_town_ids
+
+        extra_context = {
+            "county_office": request.user.is_superuser or is_county_office(request.user),
+            "town_office": request.user.is_superuser or bool(visible_town_ids(request.user)),
+            **(extra_context or {}),
+        }
+        return super().index(request, extra_context)
 
     def view_on_site(self, request, content_type_id, object_id):
         """Django's redirect to a row's public page, only for a row the user's own admin list would show."""

@@ -3,6 +3,7 @@
 from django.urls import reverse
 
 from cases.access import Roles, roles_for
+from villages.access import is_county_office
 
 __all__ = ["Roles", "landing_url", "roles_for"]
 
@@ -12,6 +13,8 @@ def landing_url(user) -> str:
     roles = roles_for(user)
     if user.is_superuser or roles.is_office or roles.is_supervisor:
         return reverse("admin:index")
+    if is_county_office(user):
+        return reverse("admin:stats_county")
     if roles.is_clerk:
         return reverse("cases:queue")
     if roles.is_county_officer:

@@ -131,3 +131,32 @@ def csv_text(report: dict, *, town) -> str:
         writer.writerow([])
     # A byte-order mark so Excel on the hall PC opens the Chinese text correctly.
     return "\ufeff" + text.getvalue()
+
+
+def county_workbook(dashboard: dict, *, title: str) -> bytes:
+    """The county's dashboard as one sheet: a row per town and the 合计, numbers as numbers, then the definitions."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = str(_("Towns side by side"))[:31]
+    headings = [str(_("Town")), *(label for _key, label, _definition in dashboard["columns"])]
+    sheet.append([title])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headings))
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append([_("Period"), dashboard["period"].label])
+    sheet.append(headings)
+    for cell in sheet[3]:
+        cell.font = Font(bold=True)
+    keys = [key for key, _label, _definition in dashboard["columns"]]
+    for row in dashboard["rows"]:
+        sheet.append([row["town"].name, *(row[key] for key in keys)])
+    sheet.append([dashboard["total"]["name"], *(dashboard["total"][key] for key in keys)])
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+        cell.border = Border(top=Side(style="thin"))
+    sheet.append([])
+    for _key, label, definition in dashboard["columns"]:
+        sheet.append([label, definition])
+    sheet.column_dimensions["A"].width = 24
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

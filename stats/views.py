@@ -19,9 +19,10 @@ from cases.models import Paper
 from cases.selectors import oversight
 from tickets import figures as ticket_figures
 from villages import attendance as village_attendance
-from villages.access import visible_towns
+from villages.access import county_office_counties, statistics_towns, visible_towns
 from villages.models import Town
 
+from . import county as county_dashboard
 from . import drilldown, exports, services
 from . import figures as f
 from .charts import bar_chart, line_chart
@@ -31,10 +32,11 @@ from .replica import reads_reports
 
 
 def staff_towns(user):
-    """The towns whose figures a user may read: their office or supervisor towns; every town for a superuser."""
+    """The towns whose figures a user may read: their office or supervisor towns and, for a county office, every
+    town of its county (villages.access.statistics_towns); every town for a superuser."""
     if user.is_superuser:
         return Town.objects.order_by("code")
-    return visible_towns(user).order_by("code")
+    return statistics_towns(user).order_by("code")
 
 
 def period_from(params) -> Period:
@@ -302,7 +304,8 @@ def monthly_export(request, admin_site, fmt: str):
 @require_GET
 @reads_reports
 def oversight_page(request, admin_site):
-    towns = staff_towns(request.user)
+    # The cases behind oversight are the town's own: a county office reads statistics, not them.
+    towns = Town.objects.all() if request.user.is_superuser else visible_towns(request.user)
     town_ids = list(towns.values_list("pk", flat=True))
     if not town_ids:
         raise PermissionDenied
@@ -340,3 +343,71 @@ def api_monthly(request):
     report_["definitions"] = {key: str(text) for key, text in DEFINITIONS.items()}
     report_["generated_at"] = timezone.localtime().isoformat(timespec="seconds")
     return JsonResponse(report_, json_dumps_params={"ensure_ascii": False})
+
+
+# --- the county ---------------------------------------------------------------------------------------------------
+
+
+def _county_and_period(request) -> tuple[str, list[str], Period]:
+    """The county a county office (or a superuser) asks for, among those it may see; and the period."""
+    if request.user.is_superuser:
+        counties = sorted(set(Town.objects.values_list("county", flat=True)))
+    else:
+        counties = sorted(county_office_counties(request.user))
+    county = request.GET.get("county") or (counties[0] if counties else "")
+    if county not in counties:
+        raise PermissionDenied
+    try:
+        period = period_from(request.GET)
+    except PeriodError as error:
+        messages.error(request, str(error))
+        period = Period.current_month()
+    return county, counties, period
+
+
+def _county_view(dashboard: dict, county: str, period: Period) -> dict:
+    """Each cell with its drill-down address: the town report's list of the figure, in that town and period."""
+    rows = []
+    for row in dashboard["rows"]:
+        town = row["town"]
+        cells = [
+            {"value": row[key], "link": _link(town, period, (county_dashboard.link_figure(key), None, None))}
+            for key, _label, _definition in dashboard["columns"]
+        ]
+        report_url = f"{reverse('admin:stats')}?{_query(town, period)}"
+        rows.append({"town": town, "report": report_url, "cells": cells})
+    total = [dashboard["total"][key] for key, _label, _definition in dashboard["columns"]]
+    return {"county": county, "rows": rows, "total": total, "columns": dashboard["columns"]}
+
+
+@staff_member_required
+@require_GET
+@reads_reports
+def county_stats(request, admin_site):
+    county, counties, period = _county_and_period(request)
+    towns = Town.objects.filter(county=county).order_by("code")
+    dashboard = county_dashboard.dashboard(towns=towns, period=period, now=timezone.now())
+    context = {
+        **admin_site.each_context(request),
+        "title": county_dashboard.title(county, period),
+        "counties": counties,
+        "period": period,
+        "query": urlencode({"county": county, "period": period.param}),
+        **_county_view(dashboard, county, period),
+    }
+    return render(request, "admin/stats/county.html", context)
+
+
+@staff_member_required
+@require_GET
+@reads_reports
+def county_export(request, admin_site):
+    county, _counties, period = _county_and_period(request)
+    towns = Town.objects.filter(county=county).order_by("code")
+    dashboard = county_dashboard.dashboard(towns=towns, period=period, now=timezone.now())
+    response = HttpResponse(
+        exports.county_workbook(dashboard, title=county_dashboard.title(county, period)),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="county-{period.param}.xlsx"'
+    return response

@@ -1,9 +1,9 @@
 """Who a user is in a town and its villages, read from the memberships this app keeps (STYLE.md: access predicates
 live beside the memberships they read). Higher apps compose these; they never query the memberships themselves."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from .models import Town, TownStaff, VillageCadre
+from .models import CountyStaff, Town, TownStaff, VillageCadre
 
 OVERSEEING = (TownStaff.Role.OFFICE, TownStaff.Role.SUPERVISOR)
 
@@ -46,3 +46,24 @@ def visible_town_ids(user, *, roles: tuple[str, ...] = OVERSEEING) -> frozenset[
 
 def visible_towns(user, *, roles: tuple[str, ...] = OVERSEEING) -> QuerySet[Town]:
     return Town.objects.filter(pk__in=visible_town_ids(user, roles=roles))
+
+
+def county_office_counties(user) -> frozenset[str]:
+    """The counties whose towns' statistics this user reads as the county office (CountyStaff)."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_hall_counties", None)
+    if cached is None:
+        cached = frozenset(CountyStaff.objects.filter(user=user, is_active=True).values_list("county", flat=True))
+        user._hall_counties = cached
+    return cached
+
+
+def is_county_office(user) -> bool:
+    return bool(county_office_counties(user))
+
+
+def statistics_towns(user) -> QuerySet[Town]:
+    """The towns whose statistics (only those: not their cases or people) a user may read: their own office or
+    supervisor towns, and every town of a county whose office they are."""
+    return Town.objects.filter(Q(pk__in=visible_town_ids(user)) | Q(county__in=county_office_counties(user)))

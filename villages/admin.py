@@ -5,9 +5,10 @@ from django.db.models import Count, Exists, OuterRef, Subquery
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .admin_scope import SharedReadOnlyMixin, TownScopedAdmin, TownScopedTabularInline
+from .admin_scope import SharedReadOnlyMixin, SuperuserOnlyMixin, TownScopedAdmin, TownScopedTabularInline
 from .models import (
     Consultation,
+    CountyStaff,
     DutyShift,
     Hamlet,
     MarketDay,
@@ -115,6 +116,18 @@ class TownStaffAdmin(SharedReadOnlyMixin, TownScopedAdmin):
     search_fields = ("user__name", "user__username")
     autocomplete_fields = ["user"]
     list_select_related = ("user", "town")
+
+
+@admin.register(CountyStaff)
+class CountyStaffAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
+    """The county office reads every town's statistics of its county: set by a superuser only (no town's office
+    may widen who reads its figures)."""
+
+    list_display = ("user", "county", "is_active")
+    list_filter = ("county", "is_active")
+    search_fields = ("user__name", "user__username", "county")
+    autocomplete_fields = ["user"]
+    list_select_related = ("user",)
 
 
 @admin.register(MarketDay)

@@ -58,8 +58,8 @@ RELATED_TOWN_SCOPES = {
     "stats.MonthFigure": lambda ids: Q(town__in=ids),
 }
 
-# Models of the project that belong to no town.
-GLOBAL_MODELS = frozenset({"cases.Holiday", "cases.GuessCounter"})
+# Models of the project that belong to no town (a county office's membership is the county's, set by a superuser).
+GLOBAL_MODELS = frozenset({"cases.Holiday", "cases.GuessCounter", "villages.CountyStaff"})
 
 _CACHE = "_hall_admin_towns"
 

@@ -173,6 +173,26 @@ class TownStaff(models.Model):
         return f"{self.town.name} {self.get_role_display()} {self.user.get_full_name()}"
 
 
+class CountyStaff(models.Model):
+    """The county's office (县政务服务中心, 县委办): reads the statistics of every town of its county, side by side —
+    never a town's cases or people. `county` is the towns' Town.county (e.g. 天等县)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="county_memberships", verbose_name=_("user")
+    )
+    county = models.CharField(_("county"), max_length=50)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("county office staff")
+        verbose_name_plural = _("county office staff")
+        ordering = ["county"]
+        constraints = [models.UniqueConstraint(fields=["user", "county"], name="countystaff_unique_user_county")]
+
+    def __str__(self) -> str:
+        return f"{self.county} {self.user.get_full_name()}"
+
+
 class Consultation(models.Model):
     """A visit that opened no case (咨询/来访): counted in the month's visits."""
 

@@ -32,7 +32,17 @@ from cases.services import Applicant, OnBehalf, case_intake, case_stamp, step_co
 from departments.models import Department, DepartmentMember
 from jinjie.demo_catalogue import CATALOGUE, MatterSpec
 from stats import tally
-from villages.models import DutyShift, Hamlet, MarketDay, MarketSchedule, Town, TownStaff, Village, VillageCadre
+from villages.models import (
+    CountyStaff,
+    DutyShift,
+    Hamlet,
+    MarketDay,
+    MarketSchedule,
+    Town,
+    TownStaff,
+    Village,
+    VillageCadre,
+)
 from villages.selectors import coming_market_days
 from villages.services import market_days_generate, roster_fill_rotation
 
@@ -430,6 +440,10 @@ def seed_users(
     supervisor = seeder.user("supervisor", "杨正清", "纪检（只读）", TOWN_NAME, town, is_staff=True)
     supervisor.groups.add(groups[GROUP_SUPERVISOR])
     upsert(TownStaff, {"user": supervisor, "town": town}, {"role": TownStaff.Role.SUPERVISOR, "is_active": True})
+
+    # The county office reads every town's statistics of the county, side by side (stats.county); nothing else.
+    county_office = seeder.user("county_office", "梁志坚", "县政务服务中心（只看统计）", town.county, is_staff=True)
+    upsert(CountyStaff, {"user": county_office, "county": town.county}, {"is_active": True})
 
     for username, name, desk_order, title in CADRES:
         village = villages[desk_order]
