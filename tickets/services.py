@@ -62,6 +62,14 @@ def market_day_today(town_id: int) -> MarketDay:
     return market_day
 
 
+def _on_a_ticket(cases: list[Case], *, day: dt.date, besides: Ticket | None = None) -> str | None:
+    """The number of the first of `cases` already on one of the day's tickets (other than `besides`)."""
+    links = Ticket.cases.through.objects.filter(ticket__day=day, case__in=cases)
+    if besides is not None:
+        links = links.exclude(ticket=besides)
+    return links.order_by("case_id").values_list("case__number", flat=True).first()
+
+
 @dataclass(frozen=True)
 class Villager:
     """Who the ticket is for when no case names them yet (the guide desk)."""
@@ -105,7 +113,7 @@ def ticket_issue(
                 raise InvalidInput(_("Case %(number)s is not an open case of this town.") % {"number": case.number})
             if not at_guide_desk and case.village_id != village.pk:
                 raise NotAllowed(_("Case %(number)s is of another village.") % {"number": case.number})
-        taken = Ticket.objects.filter(day=day, cases__in=cases).values_list("cases__number", flat=True).first()
+        taken = _on_a_ticket(cases, day=day)
         if taken:
             raise WrongState(_("Case %(number)s already has a ticket today.") % {"number": taken})
         name = cases[0].applicant_name if cases else villager.name.strip()
@@ -344,12 +352,7 @@ def ticket_add_cases(*, actor, desk: Desk, version: int | None, cases: Iterable[
                 raise InvalidInput(_("Case %(number)s is not an open case of this town.") % {"number": case.number})
             if desk.is_village and case.village_id != desk.pk:
                 raise NotAllowed(_("Case %(number)s is of another village.") % {"number": case.number})
-        taken = (
-            Ticket.objects.filter(day=ticket.day, cases__in=cases)
-            .exclude(pk=ticket.pk)
-            .values_list("cases__number", flat=True)
-            .first()
-        )
+        taken = _on_a_ticket(cases, day=ticket.day, besides=ticket)
         if taken:
             raise WrongState(_("Case %(number)s already has a ticket today.") % {"number": taken})
         ticket.cases.add(*cases)
