@@ -10,7 +10,7 @@ LOCK := requirements/dev.txt
 PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --all-build-deps \
 	--no-emit-index-url --no-emit-find-links
 
-.PHONY: run test setup lock lint migrate bench loadtest messages clean
+.PHONY: run worker test setup lock lint migrate bench loadtest messages clean
 
 # Exactly the locked versions (requirements/dev.txt: every package, direct and transitive, pinned and hashed), then
 # the project itself without dependencies. pip check fails when pyproject.toml asks for something the lock lacks.
@@ -36,19 +36,28 @@ $(BIN)/pip-compile:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(LOCK)
 
-# Development server: SQLite under var/ unless DATABASE_URL says otherwise; demo town loaded when empty.
+# Development server: SQLite under var/ unless DATABASE_URL says otherwise; demo town loaded when empty. The text
+# message worker runs beside it (console backend: what would be sent is logged); Ctrl-C stops both.
 run: export DEBUG ?= 1
 run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty
+	@$(PY) manage.py notices_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# The background worker alone (README "短信通知与发送队列"): queued jobs, due text messages, day-before reminders.
+worker: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py notices_worker
 
 # Type-checked with django-stubs (config in pyproject.toml): the services, the selectors, the access predicates, the
 # workflow module and the statistics queries.
 # Listed by name; $(wildcard) leaves out one that does not exist (yet).
 MYPY_FILES = $(wildcard cases/services cases/errors.py cases/selectors.py cases/workflow.py villages/services.py \
 	villages/selectors.py departments/selectors.py villages/access.py departments/access.py cases/access.py \
-	stats/queries.py)
+	stats/queries.py notices/services.py notices/sender.py notices/selectors.py notices/messages.py notices/quiet.py \
+	notices/backends)
 # The suite runs in PYTEST_WORKERS processes (pytest-xdist; each has its own test database). Groups marked
 # xdist_group (the browser journeys) stay in one worker. make test PYTEST_WORKERS=0 runs it in this process;
 # PYTEST_ARGS adds options (-x, -k NAME, a path).

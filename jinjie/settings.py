@@ -65,6 +65,9 @@ INSTALLED_APPS = [
     "cases",
     "stats",
     "tickets",
+    "django_tasks",
+    "django_tasks_db",
+    "notices",
 ]
 
 MIDDLEWARE = [
@@ -247,6 +250,43 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+
+# --- Text messages to villagers and the worker that sends them (notices; README "短信通知与发送队列") -------------
+# A change of a case that concerns the villager writes a notification row in the transition's own transaction; the
+# worker (`manage.py notices_worker`: django-tasks with its database backend) sends it through SMS_BACKEND, never in
+# the quiet hours, retrying with backoff. Like EMAIL_BACKEND: the console backend (the default) only logs.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "notices.backends.console.ConsoleBackend")
+# The pre-approved 签名 and one template per message kind, as registered with the provider:
+# SMS_TEMPLATES="received:SMS_4710001,materials:SMS_4710002,…" (Aliyun TemplateCode, or Tencent TemplateId).
+SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "进结镇政务服务中心")
+SMS_TEMPLATES = dict(item.split(":", 1) for item in env_list("SMS_TEMPLATES", "") if ":" in item)
+SMS_ALIYUN = {
+    "ACCESS_KEY_ID": os.environ.get("SMS_ALIYUN_ACCESS_KEY_ID", ""),
+    "ACCESS_KEY_SECRET": os.environ.get("SMS_ALIYUN_ACCESS_KEY_SECRET", ""),
+    "ENDPOINT": os.environ.get("SMS_ALIYUN_ENDPOINT", "dysmsapi.aliyuncs.com"),
+    "PROTOCOL": os.environ.get("SMS_ALIYUN_PROTOCOL", "https"),
+}
+SMS_TENCENT = {
+    "SECRET_ID": os.environ.get("SMS_TENCENT_SECRET_ID", ""),
+    "SECRET_KEY": os.environ.get("SMS_TENCENT_SECRET_KEY", ""),
+    "SDK_APP_ID": os.environ.get("SMS_TENCENT_SDK_APP_ID", ""),
+    "REGION": os.environ.get("SMS_TENCENT_REGION", "ap-guangzhou"),
+    "ENDPOINT": os.environ.get("SMS_TENCENT_ENDPOINT", "sms.tencentcloudapi.com"),
+    "PROTOCOL": os.environ.get("SMS_TENCENT_PROTOCOL", "https"),
+}
+SMS_TIMEOUT_SECONDS = int(os.environ.get("SMS_TIMEOUT_SECONDS", "10"))
+# The hall's public address, for the links in a message (/t/<token>/).
+PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Nothing is sent from 21:00 to 08:00 in the villagers' time zone; what falls due then is kept until 08:00.
+NOTICES_TIME_ZONE = os.environ.get("NOTICES_TIME_ZONE", "Asia/Shanghai")
+NOTICES_QUIET_FROM = dt.time.fromisoformat(os.environ.get("NOTICES_QUIET_FROM", "21:00"))
+NOTICES_QUIET_UNTIL = dt.time.fromisoformat(os.environ.get("NOTICES_QUIET_UNTIL", "08:00"))
+NOTICES_MAX_ATTEMPTS = int(os.environ.get("NOTICES_MAX_ATTEMPTS", "5"))
+NOTICES_RETRY_SECONDS = int(os.environ.get("NOTICES_RETRY_SECONDS", "60"))  # then 2, 4, 8 … times that, at most 1 h
+NOTICES_LEASE_SECONDS = int(os.environ.get("NOTICES_LEASE_SECONDS", "120"))  # how long a claimed batch is ours
+NOTICES_BATCH = int(os.environ.get("NOTICES_BATCH", "50"))
+NOTICES_TICK_SECONDS = float(os.environ.get("NOTICES_TICK_SECONDS", "10"))
 
 LOGGING = {
     "version": 1,

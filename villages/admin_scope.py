@@ -56,6 +56,7 @@ RELATED_TOWN_SCOPES = {
     "stats.OpeningBalance": lambda ids: Q(town__in=ids),
     "stats.StoredMonth": lambda ids: Q(town__in=ids),
     "stats.MonthFigure": lambda ids: Q(town__in=ids),
+    "notices.Notification": lambda ids: Q(town__in=ids),
 }
 
 # Models of the project that belong to no town (a county office's membership is the county's, set by a superuser).

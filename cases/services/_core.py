@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from .. import access, history_keys, workflow
 from ..errors import STALE_MESSAGE, NotAllowed, StaleError, WrongState
 from ..models import Appointment, Case, CaseEvent, CaseStep, Matter
+from ..signals import event_appended
 from ..workflow import Move
 
 
@@ -119,6 +120,7 @@ def append_event(
     # The case keeps the chain's head, so deleting the newest event is as visible as changing an old one.
     Case.objects.filter(pk=case.pk).update(history_length=event.seq, history_head=event.hash)
     case.history_length, case.history_head = event.seq, event.hash
+    event_appended.send(sender=CaseEvent, case=case, event=event)
     return event
 
 

@@ -1,0 +1,118 @@
+"""Writing messages to the outbox. Only rows are written here, in the caller's transaction — never a network call:
+the worker (notices.sender) sends them after commit, so a rolled-back transition leaves no message and a crash
+after commit loses none."""
+
+import datetime as dt
+import re
+
+from django.db import transaction
+from django.utils import timezone
+
+from cases.models import Appointment, Case, CaseEvent
+
+from . import messages, quiet
+from .models import DUE_STATES, Kind, Notification, State
+
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def notification_record(
+    *,
+    case: Case,
+    kind: str,
+    params: dict[str, str],
+    dedupe: str,
+    at: dt.datetime,
+    event: CaseEvent | None = None,
+    appointment: Appointment | None = None,
+) -> Notification:
+    """Put one message in the outbox, once per `dedupe` key. A villager who declined messages at intake gets the row
+    recorded as declined, never sent; one written in the quiet hours is held until they end."""
+    error = ""
+    if case.messages_declined:
+        state, due = State.DECLINED, at
+    elif not MOBILE.match(case.applicant_phone):
+        state, due, error = State.FAILED, at, "没有可用的手机号码"
+    elif quiet.is_quiet(at):
+        state, due = State.HELD, quiet.quiet_ends(at)
+    else:
+        state, due = State.WAITING, at
+    notification, created = Notification.objects.get_or_create(
+        dedupe=dedupe,
+        defaults={
+            "town_id": case.town_id,
+            "case": case,
+            "event": event,
+            "appointment": appointment,
+            "kind": kind,
+            "phone": case.applicant_phone,
+            "params": params,
+            "text": messages.render(kind, params),
+            "state": state,
+            "created_at": at,
+            "next_attempt_at": due,
+            "error": error,
+        },
+    )
+    if created and state in DUE_STATES:
+        from .tasks import wake
+
+        transaction.on_commit(wake)
+    return notification
+
+
+def notifications_for_event(*, case: Case, event: CaseEvent) -> list[Notification]:
+    """The messages a history event means for the villager (messages.KINDS_FOR_ACTION), written with it."""
+    written = []
+    for kind in messages.KINDS_FOR_ACTION.get(event.action, ()):
+        found = messages.params_for(kind, case, event)
+        if found is None:
+            continue
+        params, appointment = found
+        written.append(
+            notification_record(
+                case=case,
+                kind=kind,
+                params=params,
+                dedupe=f"event:{event.pk}:{kind}",
+                at=event.at,
+                event=event,
+                appointment=appointment,
+            )
+        )
+    return written
+
+
+def reminders_write(*, now: dt.datetime | None = None) -> int:
+    """The day-before reminder for every open appointment tomorrow, once each (safe to run as often as one likes).
+    An appointment booked today is left out: its booking message went out today."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    tomorrow = today + dt.timedelta(days=1)
+    appointments = (
+        Appointment.objects.select_related("case__matter", "department")
+        .filter(
+            date=tomorrow,
+            state__in=[Appointment.State.BOOKED, Appointment.State.CONFIRMED],
+            case__state__in=Case.OPEN_STATES,
+        )
+        .exclude(
+            pk__in=Notification.objects.filter(kind=Kind.REMINDER, appointment__isnull=False).values("appointment_id")
+        )
+        .order_by("time", "pk")
+    )
+    written = 0
+    for appointment in appointments:
+        if timezone.localdate(appointment.booked_at) >= today:
+            continue
+        with transaction.atomic():
+            notification_record(
+                case=appointment.case,
+                kind=Kind.REMINDER,
+                params=messages.appointment_params(appointment.case, appointment),
+                dedupe=f"reminder:{appointment.pk}",
+                at=now,
+                appointment=appointment,
+            )
+        written += 1
+    return written
