@@ -88,6 +88,14 @@ def build_day(*, town, count: int, seed: int = 1) -> dict:
         key=lambda pair: selectors.desk_line(desk=pair[0], day=day).count(),
         default=desks[0],
     )
+    # Someone at the measured window, at every count: the calling panel then shows the same parts each time.
+    desk, clerk = busiest
+    state = DeskDay.objects.filter(day=day, **desk.lookup).select_related("current").first()
+    if office is not None and not desk.is_village and (state is None or state.current is None):
+        top_up(desk=desk, town=town, office=office.user)
+        version = desk_version(desk, day)
+        services.ticket_call_next(actor=clerk, desk=desk, version=version)
+        services.ticket_serve(actor=clerk, desk=desk, version=version + 1)
     return {
         "day": day,
         "tickets": Ticket.objects.filter(town=town, day=day).count(),
