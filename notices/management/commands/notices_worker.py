@@ -1,6 +1,9 @@
+import logging
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils.crypto import get_random_string
+from django_tasks_db.compat import TASKS_LOGGER
 from django_tasks_db.management.commands.db_worker import Command as DBWorkerCommand
 from django_tasks_db.management.commands.db_worker import Worker
 
@@ -22,6 +25,11 @@ class Command(BaseCommand):
 
     def handle(self, *, interval: float, tick: float | None, worker_id: str, verbosity: int, **options) -> None:
         DBWorkerCommand(stdout=self.stdout, stderr=self.stderr).configure_logging(verbosity)
+        if verbosity == 1:
+            # Every tick runs a job; at the default verbosity only problems (and the console backend's messages,
+            # logger notices.sms) are shown, so `make run` stays readable.
+            for name in (TASKS_LOGGER, "django_tasks_db"):
+                logging.getLogger(name).setLevel(logging.WARNING)
         schedule = Schedule(tick if tick is not None else settings.NOTICES_TICK_SECONDS)
         schedule.start()
         worker = Worker(
