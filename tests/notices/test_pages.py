@@ -1,7 +1,6 @@
 """Each message's state on the one-stop case view and in the admin (read-only, the town's own)."""
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from cases import services
@@ -105,19 +104,12 @@ def test_the_case_view_costs_one_query_for_its_messages_however_many(
     assert "第29条" in page
 
 
-def may_view_messages(user):
-    """The right the 镇办 and 纪检 groups are to carry (seed_demo.DOMAIN_APPS does not list notices yet)."""
-    user.user_permissions.add(Permission.objects.get(content_type__app_label="notices", codename="view_notification"))
-    return user
-
-
 def test_the_admin_lists_the_towns_own_messages_read_only(client_for, town_office, case):
     other_town = TownFactory(code="451425103", name="华隆镇")
     other_office = TownStaffFactory(
         town=other_town, role=TownStaff.Role.OFFICE, user__is_staff=True, user__town=other_town
     ).user
-    may_view_messages(town_office)
-    may_view_messages(other_office)
+    other_office.groups.set(town_office.groups.all())
     notification = Notification.objects.get(case=case, kind=Kind.RECEIVED)
     changelist = reverse("admin:notices_notification_changelist")
     change = reverse("admin:notices_notification_change", args=[notification.pk])
@@ -133,6 +125,17 @@ def test_the_admin_lists_the_towns_own_messages_read_only(client_for, town_offic
     other = client_for(other_office)
     assert case.number not in other.get(changelist).content.decode()
     assert other.get(change).status_code in (302, 404)
+
+
+def test_the_supervisor_reads_the_messages_too(client_for, supervisor, case):
+    response = client_for(supervisor).get(reverse("admin:notices_notification_changelist"))
+    assert response.status_code == 200
+    assert case.number in response.content.decode()
+
+
+def test_a_clerk_without_admin_rights_cannot_open_the_messages(client_for, clerk, case):
+    response = client_for(clerk).get(reverse("admin:notices_notification_changelist"))
+    assert response.status_code in (302, 403)
 
 
 def test_only_a_superuser_sees_the_task_queue(client_for, town_office, superuser):
