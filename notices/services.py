@@ -85,7 +85,8 @@ def notifications_for_event(*, case: Case, event: CaseEvent) -> list[Notificatio
 
 def reminders_write(*, now: dt.datetime | None = None) -> int:
     """The day-before reminder for every open appointment tomorrow, once each (safe to run as often as one likes).
-    An appointment booked today is left out: its booking message went out today."""
+    An appointment booked today is left out: its booking message went out today. After 21:00 none is written (it
+    could only go out on the appointment's day)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     tomorrow = today + dt.timedelta(days=1)
@@ -102,6 +103,9 @@ def reminders_write(*, now: dt.datetime | None = None) -> int:
         .order_by("time", "pk")
     )
     written = 0
+    # A reminder that the quiet hours would keep until the appointment's own day would say "tomorrow" on the day.
+    if timezone.localdate(quiet.quiet_ends(now)) >= tomorrow:
+        return 0
     for appointment in appointments:
         if timezone.localdate(appointment.booked_at) >= today:
             continue

@@ -293,3 +293,11 @@ def test_a_reminder_written_at_night_is_held_until_morning(clock, at_county_visi
     reminder = one(at_county_visit, Kind.REMINDER)
     assert reminder.state == State.HELD
     assert reminder.next_attempt_at == at(8, 0, day=4)
+
+
+def test_no_reminder_is_written_late_in_the_evening_before(clock, at_county_visit, other_clerk):
+    book(at_county_visit, other_clerk, date=dt.date(2026, 12, 5))
+    clock(at(21, 30, day=4))
+
+    assert notice_services.reminders_write() == 0
+    assert Kind.REMINDER not in kinds(at_county_visit)
