@@ -1,6 +1,7 @@
 """The one worker process: django-tasks' database worker (django_tasks_db) running the queued jobs, and a small
-schedule beside it that queues the periodic ones — sending what is due (every NOTICES_TICK_SECONDS: retries, held
-messages at 08:00, anything whose wake-up was lost in a crash) and the day-before reminders (every few minutes)."""
+schedule beside it that queues the periodic ones — sending, when anything is due (looked at every
+NOTICES_TICK_SECONDS: retries, held messages at 08:00, sends left in doubt, anything whose wake-up was lost in a
+crash), the day-before reminders (every five minutes) and pruning the queue's finished runs (hourly)."""
 
 import logging
 import threading
@@ -14,6 +15,7 @@ from . import tasks
 logger = logging.getLogger("notices.worker")
 
 REMINDER_EVERY = 300.0  # seconds
+PRUNE_EVERY = 3600.0
 
 
 class Schedule(threading.Thread):
@@ -22,6 +24,7 @@ class Schedule(threading.Thread):
         self.tick = tick
         self.stopped = threading.Event()
         self._last_reminders = -REMINDER_EVERY
+        self._last_prune = -PRUNE_EVERY
 
     def run(self) -> None:
         while not self.stopped.is_set():
@@ -34,7 +37,11 @@ class Schedule(threading.Thread):
             self.stopped.wait(self.tick)
 
     def once(self) -> None:
-        tasks.enqueue_once(tasks.send_due)
+        if tasks.anything_due():
+            tasks.enqueue_once(tasks.send_due)
         if time.monotonic() - self._last_reminders >= REMINDER_EVERY:
             tasks.enqueue_once(tasks.write_reminders)
             self._last_reminders = time.monotonic()
+        if time.monotonic() - self._last_prune >= PRUNE_EVERY:
+            tasks.enqueue_once(tasks.prune_task_results)
+            self._last_prune = time.monotonic()
