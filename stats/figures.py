@@ -93,7 +93,7 @@ SOURCES = {
         Source("consultations", Consultation, "town", _between("recorded_at"), {"village": "village_id"},
                "consultations"),
         Source("ratings", Rating, "town", _between("rated_at"), {}, "ratings"),
-        Source("rectifications", Rectification, "rating__town", _between("opened_at"), RECTIFICATION_DIMENSIONS,
+        Source("rectifications", Rectification, "town", _between("opened_at"), RECTIFICATION_DIMENSIONS,
                "rectifications", stored=False),
     )
 }  # fmt: skip

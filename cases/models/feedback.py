@@ -101,6 +101,11 @@ class Rectification(models.Model):
     village = models.ForeignKey(
         "villages.Village", on_delete=models.PROTECT, related_name="rectifications", verbose_name=_("village")
     )
+    # The rating's town, copied when opened (as a step keeps its case's): the report counts a period's rectifications
+    # on their own index, without joining every rating of history.
+    town = models.ForeignKey(
+        "villages.Town", on_delete=models.PROTECT, related_name="+", verbose_name=_("town"), editable=False
+    )
     opened_at = models.DateTimeField(_("opened at"))
     due_on = models.DateField(_("due on"), null=True)
     due_at = models.DateTimeField(_("overdue from"))
@@ -128,7 +133,10 @@ class Rectification(models.Model):
         verbose_name = _("rectification")
         verbose_name_plural = _("rectifications (整改)")
         ordering = ["due_at"]
-        indexes = [models.Index(fields=["department", "done_at"], name="rectification_department")]
+        indexes = [
+            models.Index(fields=["department", "done_at"], name="rectification_department"),
+            models.Index(fields=["town", "opened_at"], name="rectification_town_opened"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.rating.case.number} {self.department or self.village}"

@@ -100,6 +100,7 @@ def _open_rectification(case, rating: Rating, now) -> Rectification:
     due = workflow.deadline(now, RECTIFICATION_DAYS)
     return Rectification.objects.create(
         rating=rating,
+        town_id=rating.town_id,
         department=department,
         village=case.village,
         opened_at=now,

@@ -70,7 +70,6 @@ OFFICE_ADDS = {
     "villages.MarketDay",
     "villages.MarketSchedule",
     "villages.DutyShift",
-    "villages.Consultation",
     "departments.Department",
     "departments.DepartmentMember",
     "cases.Matter",

@@ -150,6 +150,7 @@ def rectify(
 ) -> Rectification:
     return Rectification.objects.create(
         rating=rating,
+        town_id=rating.town_id,
         department=department,
         village=rating.case.village,
         opened_at=opened,

@@ -644,6 +644,7 @@ class Life:
             department_id = last["department_id"]
         due = workflow.deadline(rated_at, RECTIFICATION_DAYS, calendar=self.cal)
         rectification = {
+            "town_id": self.village.town_id,
             "department_id": department_id,
             "village_id": self.village.pk,
             "opened_at": rated_at,
