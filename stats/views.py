@@ -365,6 +365,12 @@ def _county_and_period(request) -> tuple[str, list[str], Period]:
     return county, counties, period
 
 
+def _county_dashboard(request) -> tuple[str, list[str], Period, dict]:
+    county, counties, period = _county_and_period(request)
+    towns = Town.objects.filter(county=county).order_by("code")
+    return county, counties, period, county_dashboard.dashboard(towns=towns, period=period, now=timezone.now())
+
+
 def _county_view(dashboard: dict, county: str, period: Period) -> dict:
     """Each cell with its drill-down address: the town report's list of the figure, in that town and period."""
     rows = []
@@ -384,9 +390,7 @@ def _county_view(dashboard: dict, county: str, period: Period) -> dict:
 @require_GET
 @reads_reports
 def county_stats(request, admin_site):
-    county, counties, period = _county_and_period(request)
-    towns = Town.objects.filter(county=county).order_by("code")
-    dashboard = county_dashboard.dashboard(towns=towns, period=period, now=timezone.now())
+    county, counties, period, dashboard = _county_dashboard(request)
     context = {
         **admin_site.each_context(request),
         "title": county_dashboard.title(county, period),
@@ -402,9 +406,7 @@ def county_stats(request, admin_site):
 @require_GET
 @reads_reports
 def county_export(request, admin_site):
-    county, _counties, period = _county_and_period(request)
-    towns = Town.objects.filter(county=county).order_by("code")
-    dashboard = county_dashboard.dashboard(towns=towns, period=period, now=timezone.now())
+    county, _counties, period, dashboard = _county_dashboard(request)
     response = HttpResponse(
         exports.county_workbook(dashboard, title=county_dashboard.title(county, period)),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
