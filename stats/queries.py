@@ -5,8 +5,7 @@ a year before (同比), broken down in tables whose 合计 row is the headline f
 
 import datetime as dt
 
-from django.db import connection
-from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, FloatField, Func, Min, Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,41 +21,14 @@ from .models import MonthFigure, OpeningBalance
 from .periods import Period
 
 
-class PercentileCont(Aggregate):
-    """PostgreSQL's percentile_cont(p) WITHIN GROUP (ORDER BY expr)."""
-
-    function = "percentile_cont"
-    template = "%(function)s(%(percentile)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression, percentile: float, **extra):
-        super().__init__(expression, percentile=percentile, **extra)
-
-
-class EpochSeconds(Func):
-    template = "EXTRACT(EPOCH FROM %(expressions)s)"
-    output_field = FloatField()
-
-
-def _duration():
-    return ExpressionWrapper(F("closed_at") - F("received_at"), output_field=DurationField())
-
-
 def _hours(seconds: float | None) -> float | None:
     return round(seconds / 3600, 1) if seconds is not None else None
 
 
-def _percentiles(queryset) -> tuple[float | None, float | None]:
-    """Median and 90th percentile of the time to complete, in hours."""
-    if connection.vendor == "postgresql":
-        result = queryset.aggregate(
-            p50=PercentileCont(EpochSeconds(_duration()), 0.5), p90=PercentileCont(EpochSeconds(_duration()), 0.9)
-        )
-        return _hours(result["p50"]), _hours(result["p90"])
-    # SQLite (trying the app out) has no percentile aggregate: order the durations in the database, pick in Python.
-    durations = sorted(
-        (closed - received).total_seconds() for received, closed in queryset.values_list("received_at", "closed_at")
-    )
+def _percentiles(town, span: f.Span, ledger) -> tuple[float | None, float | None]:
+    """Median and 90th percentile of the time to complete, in hours: percentile_cont's definition (linear
+    interpolation) over the period's times, the stored months' read from the store (stats.tally.durations)."""
+    durations = tally.durations(town, span, ledger=ledger)
     return _hours(_pick(durations, 0.5)), _hours(_pick(durations, 0.9))
 
 
@@ -154,7 +126,7 @@ def figures(*, town, period: Period, now: dt.datetime, counted: dict | None = No
     span = span_of(period, now, town)
     counted = counted if counted is not None else count_all(town=town, span=span, grouped=False, ledger=ledger)
     values = {key: counted[table].total(key) for table, keys in tally.TABLES.items() for key in keys}
-    median, p90 = _percentiles(f.FIGURES["completed"].rows(town, span))
+    median, p90 = _percentiles(town, span, ledger)
     return {
         **values,
         "visits": values["applications"] + values["consultations"],
@@ -207,7 +179,7 @@ def report(*, town, period: Period, now: dt.datetime | None = None, compare: boo
     span = span_of(period, now, town)
     ledger = tally.Ledger.load(town)
     counted = count_all(town=town, span=span, grouped=True, ledger=ledger)
-    current = figures(town=town, period=period, now=now, counted=counted)
+    current = figures(town=town, period=period, now=now, counted=counted, ledger=ledger)
     previous = figures(town=town, period=period.previous, now=now, ledger=ledger) if compare else None
     # A year's 环比 is the year before, which is also its 同比: counted once.
     same = compare and period.year_before.bounds() == period.previous.bounds()

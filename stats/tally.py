@@ -30,7 +30,7 @@ from cases.models import Case, StaleMonth
 from villages.models import Consultation, Town
 
 from . import figures as f
-from .models import MonthFigure, StoredMonth
+from .models import MonthDurations, MonthFigure, StoredMonth
 
 # Every figure the report counts, by the table it is counted from: one query per table and span.
 TABLES = {
@@ -56,7 +56,7 @@ TABLE_OF = {key: table for table, keys in TABLES.items() for key in keys}
 
 # Raise when a figure's definition in stats.figures changes (a figure added or removed changes DEFINITIONS itself):
 # months stored under other definitions are then counted from their rows until `stats_store` stores them again.
-REVISION = 1
+REVISION = 2  # 2: the month's times to complete are stored too (MonthDurations)
 DEFINITIONS = hashlib.sha256(repr((REVISION, TABLES, GROUPS)).encode()).hexdigest()[:16]
 
 # How long after a moment every transaction that stamped a row with it has committed (a service's transaction lasts
@@ -243,6 +243,32 @@ def _unsettled(town, span: f.Span, table: str, months: list[dt.date], ledger: Le
     return tally
 
 
+# --- the times to complete -------------------------------------------------------------------------------------
+
+
+def _durations(town, span: f.Span) -> list[float]:
+    """Seconds from reception to completion of the cases the figure 'completed' counts in the span."""
+    rows = f.FIGURES["completed"].rows(town, span).values_list("received_at", "closed_at")
+    return [(closed - received).total_seconds() for received, closed in rows]
+
+
+def durations(town, span: f.Span, *, ledger: Ledger | None = None) -> list[float]:
+    """The span's times to complete, sorted: stored months read (a closed case is final), the rest from the rows."""
+    ledger = ledger if ledger is not None else Ledger.load(town)
+    months, rest = ledger.split(span)
+    stored = dict(MonthDurations.objects.filter(town=town, month__in=months).values_list("month", "seconds"))
+    values: list[float] = []
+    for month in months:
+        if month in stored:
+            values += stored[month]
+        else:  # stored before its times were kept: from its rows
+            values += _durations(town, month_span(month, now=span.now, town=town))
+    for piece in rest:
+        values += _durations(town, piece)
+    values.sort()  # runs already in order: the merge is linear
+    return values
+
+
 # --- storing --------------------------------------------------------------------------------------------------
 
 
@@ -275,6 +301,9 @@ def store_month(town, month: dt.date, *, now: dt.datetime | None = None) -> int:
             rows += _live(town, span, table, keys, dimensions, within=within).rows()
         MonthFigure.objects.filter(town=town, month=month).delete()
         MonthFigure.objects.bulk_create([MonthFigure(town=town, month=month, **row) for row in rows], batch_size=2000)
+        MonthDurations.objects.update_or_create(
+            town=town, month=month, defaults={"seconds": sorted(_durations(town, span))}
+        )
         StoredMonth.objects.update_or_create(
             town=town, month=month, defaults={"settled_before": before, "stored_at": now, "definitions": DEFINITIONS}
         )
@@ -317,6 +346,7 @@ def store(town, *, now: dt.datetime | None = None, missing_only: bool = True) ->
 def forget(town) -> None:
     """Drop a town's stored months (after its history was loaded in bulk, e.g. generate_load_data)."""
     with transaction.atomic():
+        MonthDurations.objects.filter(town=town).delete()
         MonthFigure.objects.filter(town=town).delete()
         StoredMonth.objects.filter(town=town).delete()
 

@@ -56,6 +56,7 @@ RELATED_TOWN_SCOPES = {
     "stats.OpeningBalance": lambda ids: Q(town__in=ids),
     "stats.StoredMonth": lambda ids: Q(town__in=ids),
     "stats.MonthFigure": lambda ids: Q(town__in=ids),
+    "stats.MonthDurations": lambda ids: Q(town__in=ids),
     "notices.Notification": lambda ids: Q(town__in=ids),
 }
 
