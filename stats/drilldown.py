@@ -24,6 +24,9 @@ LOADS = {
 def figure_rows(*, town, span: f.Span, key: str, dimension: str | None, value):
     queryset = f.rows(town, span, key, dimension=dimension, value=value)
     related, order = LOADS[queryset.model]
+    ordered_by = f.SOURCES[f.FIGURES[key].source].ordered_by
+    if ordered_by:  # in the order of the figure's own moment: its index hands the page over without a sort
+        order = (ordered_by, "pk")
     return queryset.select_related(*related).order_by(*order)
 
 

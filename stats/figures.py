@@ -53,6 +53,8 @@ class Source:
     # from the rows (rectifications, whose figures follow the callbacks and appeals that come after).
     settled: Callable[[dt.datetime], Q] | None = None
     stored: bool = True
+    # The moment the range is on: the drill-down lists the rows in its order, so the range's own index gives them.
+    ordered_by: str = ""
 
     def base(self, town) -> QuerySet:
         return self.model.objects.filter(**{self.town_field: town})
@@ -82,9 +84,10 @@ RECTIFICATION_DIMENSIONS = {"department": "department_id", "village": "village_i
 SOURCES = {
     source.key: source
     for source in (
-        Source("accepted", Case, "town", _between("accepted_at"), CASE_DIMENSIONS, "cases"),
-        Source("received", Case, "town", _between("received_at"), CASE_DIMENSIONS, "cases"),
-        Source("closed", Case, "town", _between("closed_at"), CASE_DIMENSIONS, "cases", _local_days),
+        Source("accepted", Case, "town", _between("accepted_at"), CASE_DIMENSIONS, "cases", ordered_by="accepted_at"),
+        Source("received", Case, "town", _between("received_at"), CASE_DIMENSIONS, "cases", ordered_by="received_at"),
+        Source("closed", Case, "town", _between("closed_at"), CASE_DIMENSIONS, "cases", _local_days,
+               ordered_by="closed_at"),
         Source("steps_finished", CaseStep, "town", _between("finished_at"), STEP_DIMENSIONS, "steps"),
         # A step due in a finished month is final once finished (late or not); an open one may still turn red, and
         # its part is counted from the rows until it is done.
