@@ -126,3 +126,62 @@ class DepartmentMember(models.Model):
             raise ValidationError({"role": _("A county officer must belong to a county department.")})
         if self.role == self.Role.CLERK and is_county:
             raise ValidationError({"role": _("Members of a county department are county officers.")})
+
+
+class VisitRound(models.Model):
+    """A county department's planned visit to a town's hall on one of its market days (下乡办理): who goes and why.
+    The county officer plans it against the appointments booked for that hall and day; a planned round can be
+    changed or cancelled, never deleted."""
+
+    class State(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="visit_rounds", verbose_name=_("county department")
+    )
+    town = models.ForeignKey(
+        "villages.Town", on_delete=models.PROTECT, related_name="visit_rounds", verbose_name=_("town hall")
+    )
+    date = models.DateField(_("market day"))
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="visit_rounds", blank=True, verbose_name=_("who goes")
+    )
+    note = models.TextField(_("note"), blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PLANNED)
+    # Raised by every change: a form carries the version it was drawn from, and a stale one is refused.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    planned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("planned by")
+    )
+    planned_at = models.DateTimeField(_("planned at"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last changed by"),
+    )
+    changed_at = models.DateTimeField(_("last changed at"), null=True, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("visit round")
+        verbose_name_plural = _("visit rounds")
+        ordering = ["date", "town"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "town", "date"],
+                condition=Q(state="planned"),
+                name="visitround_one_planned_per_hall_day",
+            ),
+        ]
+        indexes = [models.Index(fields=["department", "date"], name="visitround_department_date")]
+
+    def __str__(self) -> str:
+        return f"{self.department} {self.town} {self.date:%Y-%m-%d}"
+
+    @property
+    def is_planned(self) -> bool:
+        return self.state == self.State.PLANNED

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("villages.urls")),
     path("", include("cases.urls")),
     path("", include("tickets.urls")),
+    path("", include("departments.urls")),
 ]
 
 # Chinese error pages (jinjie/views.py).

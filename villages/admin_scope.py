@@ -36,6 +36,7 @@ RELATED_TOWN_SCOPES = {
     # County departments serve every town: a matter's county step may name one.
     "departments.Department": lambda ids: Q(town__in=ids) | Q(level="county"),
     "departments.DepartmentMember": lambda ids: Q(department__town__in=ids),
+    "departments.VisitRound": lambda ids: Q(town__in=ids),
     "cases.Matter": lambda ids: Q(town__in=ids),
     "cases.RouteStep": lambda ids: Q(matter__town__in=ids),
     "cases.Material": lambda ids: Q(matter__town__in=ids),
