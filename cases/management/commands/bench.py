@@ -28,11 +28,10 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from cases.loadgen.shape import DEMO_TOWN_CODE
 from cases.models import Case, CaseEvent, CaseStep, GuessCounter
 from departments.models import Department, DepartmentMember
 from villages.models import Town, TownStaff, Village, VillageCadre
-
-from .generate_load_data import DEMO_TOWN_CODE
 
 TARGET_MS = 50.0
 MAX_RATIO = 1.5
