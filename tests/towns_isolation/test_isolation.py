@@ -47,7 +47,8 @@ from tests.factories import (
     stamp,
 )
 from tickets import services as ticket_services
-from villages.models import CountyStaff, TownStaff
+from tickets.models import Ticket
+from villages.models import Consultation, CountyStaff, DutyShift, TownStaff
 
 ROLES = ("office", "supervisor", "cadre", "clerk")
 REFUSED = (302, 400, 403, 404, 405)
@@ -280,6 +281,9 @@ def _state(other: TownWorld) -> tuple:
         sorted(cases.values_list("pk", "version", "state")),
         CaseEvent.objects.filter(case__town=other.town).count(),
         sorted(VisitRound.objects.filter(town=other.town).values_list("pk", "version", "state")),
+        sorted(DutyShift.objects.filter(market_day__town=other.town).values_list("pk", "cadre", "signed_in_at")),
+        Consultation.objects.filter(town=other.town).count(),
+        Ticket.objects.filter(town=other.town).count(),
     )
 
 
@@ -358,6 +362,47 @@ def test_posting_to_the_other_towns_addresses_changes_nothing_there(world, role)
             answers[address] = response.status_code
 
     assert answers == {}
+    assert _state(world.b) == before
+
+
+def _body_naming(other: TownWorld) -> dict:
+    """A form body whose every usual field names one of the other town's rows."""
+    shift = DutyShift.objects.filter(pk__in=other.ids["shift"]).first()
+    return {
+        "village": other.village.pk,
+        "department": other.department.pk,
+        "town": other.town.pk,
+        "case": other.cases[2].pk,
+        "cases": [c.pk for c in other.cases],
+        "case_numbers": ",".join(c.number for c in other.cases),
+        "matter": other.cases[2].matter.code,
+        "shift": shift.pk,
+        f"s_{shift.market_day_id}_{other.village.pk}": other.users["cadre"].pk,
+        f"o_{shift.market_day_id}_{other.village.pk}": other.users["cadre"].pk,
+        "seal_carried": "on",
+        "topic": "other",
+        "people": 1,
+        "name": "越权",
+        "date": (timezone.localdate() + dt.timedelta(days=3)).isoformat(),
+        "staff": [other.users["clerk"].pk],
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_forms_posted_with_the_other_towns_rows_change_nothing_there(world, role):
+    client = _client(world.a.users[role])
+    body = _body_naming(world.b)
+    before = _state(world.b)
+    crossings = []
+    for route, name in _routes():
+        if PARAMETER.search(route) or name == "logout":  # logging out would walk the rest as nobody
+            continue
+        response = client.post(f"/{route}", body, follow=True)
+        assert response.wsgi_request.user == world.a.users[role], f"POST /{route} logged the user out"
+        content = _text(response)
+        crossings += [f"POST /{route}: shows {m!r}" for m in world.b.private if m in content and m not in str(body)]
+
+    assert crossings == []
     assert _state(world.b) == before
 
 
