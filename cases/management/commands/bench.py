@@ -15,6 +15,7 @@ to `page_specs()`.
 import datetime as dt
 import json
 import math
+import os
 import random
 import statistics
 import time
@@ -29,7 +30,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases.loadgen.shape import DEMO_TOWN_CODE
-from cases.models import Case, CaseEvent, CaseStep, GuessCounter
+from cases.models import Case, CaseEvent, CaseStep, GuessCounter, Matter
 from departments.models import Department, DepartmentMember
 from villages.models import Town, TownStaff, Village, VillageCadre
 
@@ -186,6 +187,12 @@ class Command(BaseCommand):
             help="Also time the queue tickets (hall board, its JSON, the calling panel, 叫下一位) with this many "
             "tickets on one market day, e.g. 200,2000; with --no-generate, on the database as it is.",
         )
+        parser.add_argument(
+            "--throughput",
+            action="store_true",
+            help="Also measure requests per second under gunicorn (2 workers) as a share of /healthz, at the "
+            "largest size (loadtest/throughput.py).",
+        )
 
     def handle(self, *args, **options):
         if connection.vendor != "postgresql" and not options["allow_sqlite"]:
@@ -229,6 +236,8 @@ class Command(BaseCommand):
         failed = self.print_verdict(sizes, measured)
         if options["tickets"]:
             failed += self.bench_tickets(self.context(options["seed"]), options)
+        if options["throughput"]:
+            failed += self.bench_throughput(self.context(options["seed"]))
         if options["json_path"]:
             with open(options["json_path"], "w", encoding="utf-8") as out:
                 json.dump(
@@ -242,6 +251,32 @@ class Command(BaseCommand):
                 )
         if failed and options["strict"]:
             raise CommandError(f"{len(failed)} page(s) missed the target: {', '.join(failed)}.")
+
+    def bench_throughput(self, ctx: Context) -> list[str]:
+        """Issue 13 point 6: public pages at least 40 % of /healthz, staff pages at least 20 %."""
+        from loadtest import throughput
+
+        if "DATABASE_URL" not in os.environ:
+            raise CommandError("--throughput starts gunicorn on DATABASE_URL: set it.")
+        matter = Matter.objects.filter(town=ctx.town, is_active=True).order_by("pk").first()
+        case = ctx.cases[0]
+        staff = throughput.STAFF_SHARE
+        targets = [
+            throughput.Target("hall board", reverse("hall")),
+            throughput.Target("hall board JSON", reverse("tickets:board_calls")),
+            throughput.Target("guide", reverse("cases:guide")),
+            throughput.Target("guide matter", matter.get_absolute_url()),
+            throughput.Target("tracking /t/", reverse("cases:public_token", kwargs={"token": case.token})),
+            throughput.Target("desk", reverse("cases:desk"), ctx.cadre, staff),
+            throughput.Target("queue", reverse("cases:queue"), ctx.clerk, staff),
+            throughput.Target(
+                "one-stop view", reverse("cases:detail", kwargs={"number": case.number}), ctx.office, staff
+            ),
+        ]
+        results = throughput.run(os.environ["DATABASE_URL"], targets, self.stdout.write)
+        self.stdout.write("\nThroughput (requests per second; share of /healthz in the same run)\n")
+        self.stdout.write(throughput.table(results))
+        return [f"throughput {r.name}" for r in results if not r.ok]
 
     # --- who and what ---------------------------------------------------------------------------------------------
 
