@@ -2,14 +2,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from villages.admin_scope import SharedReadOnlyMixin, TownScopedAdmin, TownScopedTabularInline
+from villages.admin_scope import TownScopedAdmin, TownScopedTabularInline
 
 from . import guide, holidays
 from .models import (
@@ -103,9 +103,10 @@ class MatterAdmin(TownScopedAdmin):
     list_filter = ("town", "category", "kind", "needs_village_certificate", "county_mode", "visits", "is_active")
     search_fields = ("code", "name", "summary")
     inlines = [RouteStepInline, MaterialInline]
-    readonly_fields = ("guide_timing",)
+    readonly_fields = ("guide_timing", "template")
+    actions = ["publish_to_template"]
     fieldsets = (
-        (None, {"fields": ("town", "code", "name", "category", "summary", "display_order", "is_active")}),
+        (None, {"fields": ("town", "code", "name", "category", "summary", "display_order", "is_active", "template")}),
         (
             _("Time and route"),
             {
@@ -147,6 +148,15 @@ class MatterAdmin(TownScopedAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_route_length=Count("route"))
 
+    def has_publish_permission(self, request):
+        return request.user.is_superuser
+
+    @admin.action(description=_("Make these the county's template"), permissions=["publish"])
+    def publish_to_template(self, request, queryset):
+        from .admin_catalogue_template import publish_to_template
+
+        publish_to_template(self, request, queryset)
+
     @admin.display(description=_("town desks"), ordering="_route_length")
     def route_length(self, obj):
         return obj._route_length
@@ -177,32 +187,77 @@ def mismatch_message(matter: Matter, total: int) -> str:
 
 
 class HolidayForm(forms.ModelForm):
+    # Set by HolidayAdmin.get_form: whether the user may keep shared days (the national calendar, every town).
+    keeps_shared = True
+
     class Meta:
         model = Holiday
-        fields = ["date", "kind", "name", "source"]
+        fields = ["town", "date", "kind", "name", "source"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # A form sent without the source (older pages, scripts) keeps the day's source; a new day is hand-entered.
         if "source" in self.fields:  # a reader's form has no fields: the admin shows them read-only
             self.fields["source"].required = False
+        if "town" in self.fields and not self.keeps_shared:
+            self.fields["town"].required = True  # a town office keeps its own town's days only
 
     def clean_source(self):
         return self.cleaned_data.get("source") or self.instance.source or Holiday.Source.MANUAL
 
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("town") is not None and cleaned.get("source") == Holiday.Source.NATIONAL:
+            self.add_error(
+                "source",
+                _("National days belong to every town's calendar; a town's own day is regional or entered by hand."),
+            )
+        return cleaned
+
+    def validate_unique(self):
+        # The per-town and shared unique constraints, said in words the town office understands.
+        super().validate_unique()
+        date, town = self.cleaned_data.get("date"), self.cleaned_data.get("town")
+        if date is None:
+            return
+        clash = Holiday.objects.filter(date=date, town=town).exclude(pk=self.instance.pk)
+        if clash.exists():
+            self.add_error(
+                "date",
+                _("%(town)s already has a calendar entry on this date; change that one instead.")
+                % {"town": town.name if town else _("The shared calendar")},
+            )
+
 
 @admin.register(Holiday)
-class HolidayAdmin(SharedReadOnlyMixin, admin.ModelAdmin):
-    """One calendar for every town's deadlines: town offices read it, a superuser keeps it (per town: issue 13)."""
+class HolidayAdmin(TownScopedAdmin):
+    """The shared calendar (national days, town empty) every town reads, and each town's own days where it differs.
+
+    A town office reads the shared days and keeps its own town's; only a superuser (or `import_holidays`) changes
+    the shared ones."""
 
     form = HolidayForm
-    list_display = ("date", "kind", "name", "source")
-    list_filter = ("kind", "source")
+    list_display = ("date", "kind", "name", "source", "town")
+    list_filter = ("kind", "source", "town")
     search_fields = ("name",)
     date_hierarchy = "date"
     actions = ["import_next_year", "import_this_year"]
     # Not counting the whole table keeps the action bar on an empty calendar too: the import is how a calendar starts.
     show_full_result_count = False
+
+    def town_scope(self, town_ids) -> Q:
+        return Q(town__in=town_ids) | Q(town__isnull=True)
+
+    def editable_scope(self, town_ids) -> Q:
+        return Q(town__in=town_ids)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.keeps_shared = request.user.is_superuser
+        return form
+
+    def has_import_permission(self, request):
+        return request.user.is_superuser
 
     def changelist_view(self, request, extra_context=None):
         # The imports act on a year, not on ticked rows: let them run with nothing ticked (Django would refuse).
@@ -218,11 +273,11 @@ class HolidayAdmin(SharedReadOnlyMixin, admin.ModelAdmin):
                 request.POST = post
         return super().changelist_view(request, extra_context)
 
-    @admin.action(description=_("Import next year's national holidays"), permissions=["change"])
+    @admin.action(description=_("Import next year's national holidays"), permissions=["import"])
     def import_next_year(self, request, queryset):
         self._import_year(request, timezone.localdate().year + 1)
 
-    @admin.action(description=_("Import this year's national holidays"), permissions=["change"])
+    @admin.action(description=_("Import this year's national holidays"), permissions=["import"])
     def import_this_year(self, request, queryset):
         self._import_year(request, timezone.localdate().year)
 
@@ -328,4 +383,4 @@ class HistoryDigestAdmin(ReadOnlyAdmin):
 
 
 # The registers kept in modules of their own, by what they are about.
-from . import admin_feedback, admin_papers, admin_privacy  # noqa: E402, F401
+from . import admin_catalogue_template, admin_feedback, admin_papers, admin_privacy  # noqa: E402, F401

@@ -88,14 +88,17 @@ def national_days(year: int) -> dict[dt.date, tuple[str, str]]:
 
 def import_national_year(year: int) -> ImportResult:
     """Make the national days of `year` in the calendar what chinesecalendar says, in one transaction: add the missing
-    ones, correct changed ones, remove imported ones the library no longer lists. A regional or hand-entered day is
-    never changed or removed: on its date the town office's decision stands. Running it twice changes nothing."""
+    ones, correct changed ones, remove imported ones the library no longer lists. Only the shared calendar (town
+    empty) is touched: a town's own days stand over it for that town. A regional or hand-entered shared day is never
+    changed or removed either: on its date that decision stands. Running it twice changes nothing."""
     wanted = national_days(year)
     created = updated = unchanged = removed = kept = 0
     with transaction.atomic():
         existing = {
             holiday.date: holiday
-            for holiday in Holiday.objects.select_for_update().filter(date__year=year).order_by("date")
+            for holiday in Holiday.objects.select_for_update()
+            .filter(date__year=year, town__isnull=True)
+            .order_by("date")
         }
         for date, (kind, name) in wanted.items():
             holiday = existing.get(date)

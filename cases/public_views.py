@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from villages.public_towns import public_town
 from villages.security import log_refusal
 
 from . import feedback_forms, forms, selectors, services, throttle
@@ -19,24 +20,32 @@ from .presenters import public_case_data
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def track(request):
+def track(request, town_code=None):
+    """Tracking by number and phone digits. Case numbers begin with their town's code, so /track/ finds a case of
+    any town; /<town code>/track/ only the town's own (another town's number there is a wrong guess)."""
+    where = public_town(town_code)
     form = forms.TrackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         number = form.cleaned_data["number"]
-        case, result = _guess(request, number=number, phone4=form.cleaned_data["phone4"])
+        town = where.town if where.prefixed else None
+        case, result = _guess(request, number=number, phone4=form.cleaned_data["phone4"], town=town)
         if case is not None:
             return redirect("cases:public_token", token=case.token)
         form.add_error(None, _track_refusal(result))
-    return render(request, "cases/track.html", {"form": form})
+    context = {"form": form, "town": where.town if where.prefixed else None, "links": where.links()}
+    return render(request, "cases/track.html", context)
 
 
-def _guess(request, *, number: str, phone4: str):
-    """One tracking guess through the throttle: (the case, the attempt) — the case only for the right digits."""
+def _guess(request, *, number: str, phone4: str, town=None):
+    """One tracking guess through the throttle: (the case, the attempt) — the case only for the right digits (and,
+    when a town is given, only a case of that town)."""
     result = throttle.attempt(client=throttle.client_address(request), number=number)
     if not result.allowed:
         throttle.log_refusal(request=request, number=number, result=result)
         return None, result
     case = selectors.public_case_by_number(number=number, phone4=phone4)
+    if case is not None and town is not None and case.town_id != town.pk:
+        case = None
     if case is None:
         throttle.log_wrong_guess(request=request, number=number, result=result)
         return None, result

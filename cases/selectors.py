@@ -32,7 +32,12 @@ from .models.feedback import counts_against_desk
 
 
 def published_matters(*, town) -> QuerySet[Matter]:
-    return Matter.objects.filter(town=town, is_active=True).order_by("category", "display_order", "code")
+    # The town for each matter's address (/<town code>/guide/<code>/), in the same query.
+    return (
+        Matter.objects.filter(town=town, is_active=True)
+        .select_related("town")
+        .order_by("category", "display_order", "code")
+    )
 
 
 def guide_by_category(*, town) -> list[tuple[str | Promise, list[Matter]]]:
@@ -46,9 +51,10 @@ def guide_by_category(*, town) -> list[tuple[str | Promise, list[Matter]]]:
     return grouped
 
 
-def guide_matter(*, code: str) -> Matter:
+def guide_matter(*, town, code: str) -> Matter:
+    """A published matter of the town's guide by its code (codes are unique per town, not across the county)."""
     return (
-        Matter.objects.filter(is_active=True)
+        Matter.objects.filter(town=town, is_active=True)
         .select_related("town", "county_department")
         .prefetch_related(
             Prefetch("route", queryset=RouteStep.objects.select_related("department").order_by("order")),

@@ -318,21 +318,21 @@ class Deadline:
         return timezone.make_aware(dt.datetime.combine(self.overdue_from, dt.time.min))
 
 
-def deadline(start: dt.datetime, working_days: int, *, calendar: Calendar | None = None) -> Deadline:
-    """The deadline of a limit of `working_days` started at `start` (local date)."""
+def deadline(start: dt.datetime, working_days: int, *, town=None, calendar: Calendar | None = None) -> Deadline:
+    """The deadline of a limit of `working_days` started at `start` (local date), by the town's calendar."""
     from .calendar import WorkCalendar
 
     start_day = timezone.localdate(start)
-    calendar = calendar or WorkCalendar.ahead(start_day, working_days)
+    calendar = calendar or WorkCalendar.ahead(start_day, working_days, town=town)
     due_on = calendar.nth(start_day, working_days)
     return Deadline(due_on=due_on, overdue_from=calendar.nth(due_on, 1))
 
 
-def extended(due_on: dt.date, waited: int, *, calendar: Calendar | None = None) -> Deadline:
+def extended(due_on: dt.date, waited: int, *, town=None, calendar: Calendar | None = None) -> Deadline:
     """The deadline after the clock stood still for `waited` working days (materials were awaited)."""
     from .calendar import WorkCalendar
 
-    calendar = calendar or WorkCalendar.ahead(due_on, waited)
+    calendar = calendar or WorkCalendar.ahead(due_on, waited, town=town)
     new_due = calendar.nth(due_on, waited) if waited > 0 else due_on
     return Deadline(due_on=new_due, overdue_from=calendar.nth(new_due, 1))
 

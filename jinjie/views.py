@@ -7,6 +7,7 @@ from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -18,20 +19,27 @@ from departments.selectors import hall_desks
 from tickets.presenters import board_entry
 from tickets.selectors import board_calls
 from villages.models import Village
-from villages.selectors import hall_shifts, next_market_days, today_market_day, town_list
+from villages.public_towns import public_town
+from villages.selectors import hall_shifts, next_market_days, today_market_day
 
 from .middleware import LAST_SEEN, is_missing_table, security_log
 from .roles import landing_url
 
 
 @require_GET
-def home(request):
-    town = town_list().first()
+def home(request, town_code=None):
+    """The public home: the town's, or — several towns and none in the address — the county's towns to choose."""
+    where = public_town(town_code)
+    if where.several and not where.prefixed:
+        return render(request, "jinjie/county_home.html", {"towns": where.towns, "county": where.towns[0].county})
+    town = where.town
     return render(
         request,
         "jinjie/home.html",
         {
             "town": town,
+            "links": where.links(),
+            "other_towns": where.towns,
             "categories": guide_by_category(town=town) if town else [],
             "next_days": next_market_days(town=town) if town else [],
         },
@@ -59,14 +67,24 @@ def no_role(request):
 
 
 @require_GET
-def hall_board(request):
-    """The hall's TV: today's desks and queues, readable from five metres, no personal data."""
-    town = town_list().first()
+def hall_board(request, town_code=None):
+    """The hall's TV: today's desks and queues, readable from five metres, no personal data. Each town its own."""
+    where = public_town(town_code)
+    town = where.town
     if town is None:
         raise Http404
     today = timezone.localdate()
     market_day = today_market_day(town=town, today=today)
-    context = {"town": town, "today": today, "market_day": market_day, "now": timezone.localtime()}
+    context = {
+        "town": town,
+        "today": today,
+        "market_day": market_day,
+        "now": timezone.localtime(),
+        "board_url": where.links()["hall"],
+        "calls_url": reverse("town:board_calls", kwargs={"town_code": town.code})
+        if where.prefixed
+        else reverse("tickets:board_calls"),
+    }
     if market_day is not None:
         shifts = {s.village_id: s for s in hall_shifts(market_day=market_day)}
         counts = hall_counts(town=town, day=today)
@@ -89,6 +107,15 @@ def hall_board(request):
         context["next_days"] = next_market_days(town=town, today=today)
     template = "jinjie/_hall_board.html" if request.headers.get("HX-Request") else "jinjie/hall.html"
     return render(request, template, context)
+
+
+@never_cache
+@require_GET
+def hall_calls(request, town_code):
+    """A town's hall board calls (/<town code>/hall/calls.json), as tickets' /hall/calls.json for the one town."""
+    town = public_town(town_code).town
+    calls = board_calls(town=town, day=timezone.localdate())
+    return JsonResponse({"calls": [board_entry(call) for call in calls]})
 
 
 def login_locked_out(request, original_response=None, credentials=None):

@@ -5,7 +5,7 @@ the whole registry and fails on an undeclared one):
 
 - `TownScopedMixin` / `TownScopedAdmin`: rows of the user's towns (`town_scope`); the office may change or delete
   only `editable_scope` rows (shared county rows are read-only). Supervisors read, offices write.
-- `SharedReadOnlyMixin`: rows every town reads (the holiday calendar); only a superuser changes them.
+- `SharedReadOnlyMixin`: rows every town reads; only a superuser changes them.
 - `SuperuserOnlyMixin`: nobody but a superuser sees the model (groups and permissions).
 
 Forms, drop-downs, inlines, autocomplete results and list filters follow the same rule, by the related model's
@@ -16,7 +16,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import get_fields_from_path
 from django.db.models import Q
 
-from .models import TownStaff
+from .models import Town, TownStaff
 from .selectors import towns_of_staff
 
 # How a row of each model belongs to a town, by model label. A foreign key to a model missing here offers
@@ -40,6 +40,12 @@ RELATED_TOWN_SCOPES = {
     "cases.Matter": lambda ids: Q(town__in=ids),
     "cases.RouteStep": lambda ids: Q(matter__town__in=ids),
     "cases.Material": lambda ids: Q(matter__town__in=ids),
+    # The county's template catalogue: read by the offices of its towns (cases/admin_catalogue_template.py).
+    "cases.TemplateMatter": lambda ids: Q(county__in=Town.objects.filter(pk__in=ids).values("county")),
+    "cases.TemplateRouteStep": lambda ids: Q(template__county__in=Town.objects.filter(pk__in=ids).values("county")),
+    "cases.TemplateMaterial": lambda ids: Q(template__county__in=Town.objects.filter(pk__in=ids).values("county")),
+    # The shared calendar (national days) and the town's own days.
+    "cases.Holiday": lambda ids: Q(town__in=ids) | Q(town__isnull=True),
     "cases.CaseCounter": lambda ids: Q(town__in=ids),
     "cases.Case": lambda ids: Q(town__in=ids),
     "cases.CaseStep": lambda ids: Q(case__town__in=ids),
@@ -62,7 +68,7 @@ RELATED_TOWN_SCOPES = {
 }
 
 # Models of the project that belong to no town (a county office's membership is the county's, set by a superuser).
-GLOBAL_MODELS = frozenset({"cases.Holiday", "cases.GuessCounter", "villages.CountyStaff"})
+GLOBAL_MODELS = frozenset({"cases.GuessCounter", "villages.CountyStaff"})
 
 _CACHE = "_hall_admin_towns"
 

@@ -5,11 +5,23 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .. import workflow
-from .catalogue import Material, Matter, RouteStep  # noqa: F401 — the catalogue, re-exported
+from .catalogue import (  # noqa: F401 — the catalogue, re-exported
+    Material,
+    Matter,
+    RouteStep,
+    TemplateMaterial,
+    TemplateMatter,
+    TemplateRouteStep,
+)
 
 
 class Holiday(models.Model):
-    """The town office's calendar: days off that would be working days, and make-up working days (调休)."""
+    """The holiday calendar: days off that would be working days, and make-up working days (调休).
+
+    Shared rows (town empty) are the national days every town keeps, imported from the State Council's calendar, and
+    days a superuser sets for the whole deployment; a town's own rows are the days where that town differs (a local
+    festival, a day the county gives off). On a date with both, the town's row decides for that town
+    (cases.calendar.WorkCalendar)."""
 
     class Kind(models.TextChoices):
         HOLIDAY = "holiday", _("Holiday (no work)")
@@ -20,7 +32,16 @@ class Holiday(models.Model):
         REGIONAL = "regional", _("Regional day")
         MANUAL = "manual", _("Entered by hand")
 
-    date = models.DateField(_("date"), unique=True)
+    town = models.ForeignKey(
+        "villages.Town",
+        on_delete=models.PROTECT,
+        related_name="holidays",
+        null=True,
+        blank=True,
+        verbose_name=_("town"),
+        help_text=_("Empty: a day of every town (the national calendar). A town's own day applies to it alone."),
+    )
+    date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.HOLIDAY)
     name = models.CharField(_("name"), max_length=50, blank=True)
     # The import of the national calendar (cases.holidays) rewrites only its own rows, never a regional or hand-entered
@@ -40,7 +61,16 @@ class Holiday(models.Model):
     class Meta:
         verbose_name = _("holiday calendar day")
         verbose_name_plural = _("holiday calendar")
-        ordering = ["date"]
+        ordering = ["date", "town"]
+        constraints = [
+            models.UniqueConstraint(fields=["date"], condition=Q(town__isnull=True), name="holiday_unique_shared_date"),
+            models.UniqueConstraint(
+                fields=["town", "date"], condition=Q(town__isnull=False), name="holiday_unique_town_date"
+            ),
+            models.CheckConstraint(
+                condition=Q(town__isnull=True) | ~Q(source="national"), name="holiday_national_is_shared"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.get_kind_display()} {self.name}".strip()
@@ -500,6 +530,9 @@ __all__ = [
     "RouteStep",
     "SealUse",
     "StaleMonth",
+    "TemplateMaterial",
+    "TemplateMatter",
+    "TemplateRouteStep",
     "mask_id_number",
     "mask_name",
 ]

@@ -175,7 +175,7 @@ def activate(case: Case, step: CaseStep, at: dt.datetime, actor) -> None:
     """The step becomes the case's active one, its clock started by the workflow's deadline rule."""
     step.state = workflow.step_started(step.state)
     step.started_at = at
-    due = workflow.deadline(at, step.time_limit_days)
+    due = workflow.deadline(at, step.time_limit_days, town=case.town_id)
     step.due_on, step.due_at = due.due_on, due.overdue_at
     step.accepted_at = None
     step.accepted_by = None

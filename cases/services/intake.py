@@ -248,7 +248,7 @@ def _open_case(
     messages_declined: bool = False,
 ) -> Case:
     now = _core.now()
-    promised = workflow.deadline(now, matter.promised_days)
+    promised = workflow.deadline(now, matter.promised_days, town=village.town_id)
     case = Case(
         number=_next_case_number(village.town, now),
         token=secrets.token_urlsafe(24),

@@ -152,7 +152,7 @@ def notice_items(materials: list[dict]) -> list[dict]:
 def notice(case: Case, step: CaseStep, *, actor, at: dt.datetime, items: list[dict], other: str) -> Paper:
     """一次性告知书: every missing material once, and the time to bring them (补正期限, working days)."""
     days = case.matter.correction_days
-    due = workflow.deadline(at, days)
+    due = workflow.deadline(at, days, town=case.town_id)
     return issue(
         case,
         Paper.Kind.NOTICE,

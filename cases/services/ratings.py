@@ -97,7 +97,7 @@ def _open_rectification(case, rating: Rating, now) -> Rectification:
         department = last.desk_department
     elif last is not None:
         department = last.department
-    due = workflow.deadline(now, RECTIFICATION_DAYS)
+    due = workflow.deadline(now, RECTIFICATION_DAYS, town=rating.town_id)
     return Rectification.objects.create(
         rating=rating,
         town_id=rating.town_id,

@@ -178,13 +178,13 @@ def case_materials_brought(*, actor, case_id: int, expected_version: int | None 
     """The villager brought what was missing: the clock restarts, the due time moves by the days waited."""
     with _core.at_step(actor, Move.MATERIALS_BROUGHT, case_id, expected_version=expected_version) as (case, step):
         now = _core.now()
-        waited = working_days_between(case.paused_at, now)  # type: ignore[arg-type]  # set while AWAITING
+        waited = working_days_between(case.paused_at, now, town=case.town_id)  # type: ignore[arg-type]  # set while AWAITING
         if step.due_on is not None and waited:
-            due = workflow.extended(step.due_on, waited)
+            due = workflow.extended(step.due_on, waited, town=case.town_id)
             step.due_on, step.due_at = due.due_on, due.overdue_at
             step.save(update_fields=["due_on", "due_at"])
         if case.expected_on is not None and waited:
-            promised = workflow.extended(case.expected_on, waited)
+            promised = workflow.extended(case.expected_on, waited, town=case.town_id)
             case.expected_on, case.expected_at = promised.due_on, promised.overdue_at
         if case.materials:
             case.materials = [{**m, "received": True} for m in case.materials]

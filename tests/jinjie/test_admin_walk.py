@@ -60,7 +60,7 @@ from villages.models import TownStaff
 PROJECT_APPS = ("jinjie", "villages", "departments", "cases")
 REGISTRY = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
 REFUSED = (302, 403, 404)
-# What a town office may add in the admin. Everything else (towns, town staff, the holiday calendar, cases and
+# What a town office may add in the admin. Everything else (towns, town staff, the shared holidays, cases and
 # their history, login records, groups…) is refused: a model registered later is refused until it is listed here.
 OFFICE_ADDS = {
     "jinjie.User",
@@ -73,6 +73,7 @@ OFFICE_ADDS = {
     "departments.Department",
     "departments.DepartmentMember",
     "cases.Matter",
+    "cases.Holiday",  # the town's own days where it differs from the shared calendar (issue 13)
     "stats.OpeningBalance",  # the town's paper-ledger figures before the system
 }
 
@@ -169,6 +170,7 @@ def _build_town(*, code: str, name: str, key: str, phone: str, county_department
     rating = services.rating_submit(case_id=rated.pk, level=1, reasons=["result"], channel="qr")
     ratings.appeal_file(actor=cadre, rectification_id=rating.rectification.pk, reason="已按政策解释")
     MarketScheduleFactory(town=town)
+    HolidayFactory(town=town, name=f"{name}节")  # the town's own calendar day (issue 13)
     day = MarketDayFactory(town=town)
     DutyShiftFactory(market_day=day, village=village, cadre=cadre)
     ConsultationFactory(town=town, village=village, recorded_by=cadre)

@@ -31,6 +31,7 @@ from cases.models import Case, Holiday, Material, Matter, RouteStep
 from departments.models import Department, DepartmentMember
 from jinjie.demo_cases import seed_cases
 from jinjie.demo_catalogue import CATALOGUE, MatterSpec
+from jinjie.demo_county import seed_county
 from stats import tally
 from villages.models import (
     CountyStaff,
@@ -278,9 +279,8 @@ def seed_catalogue(town: Town, departments: dict[str, Department]) -> int:
         promised = spec.promised_days
         matter, matter_changed = upsert(
             Matter,
-            {"code": spec.code},
+            {"town": town, "code": spec.code},
             {
-                "town": town,
                 "name": spec.name,
                 "category": spec.category,
                 "kind": Matter.Kind.PROMISED if promised else Matter.Kind.SAME_DAY,
@@ -397,14 +397,15 @@ TITLE_LABELS = {
 class UserSeeder:
     """Creates the demo users with one shared, known password and records a line per login for the table."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, phones_from: int = 1) -> None:
+        self.phones_from = phones_from  # sample phone numbers 1380000NNNN from here (the county's towns: later)
         self.model = get_user_model()
         # One hash per run (hashing is deliberately slow); every demo login gets the same known password.
         self.password_hash = make_password(DEMO_PASSWORD)
         self.rows: list[tuple[str, str, str, str]] = []
 
     def user(self, username: str, name: str, role: str, where: str, town: Town | None = None, **flags: bool):
-        phone = f"1380000{len(self.rows) + 1:04d}"  # sample numbers
+        phone = f"1380000{len(self.rows) + self.phones_from:04d}"  # sample numbers
         user, _ = upsert(
             self.model,
             {"username": username},
@@ -516,7 +517,7 @@ def seed_calendar(town: Town) -> int:
         {"cycle_days": 3, "anchor_date": dt.date(2026, 1, 3), "valid_from": dt.date(2026, 1, 1), "digits": ""},
     )
     for day, kind, name in HOLIDAYS_2026:
-        upsert(Holiday, {"date": day}, {"kind": kind, "name": name})
+        upsert(Holiday, {"date": day, "town": None}, {"kind": kind, "name": name})
     today = timezone.localdate()
     market_days_generate(town=town, start=today - dt.timedelta(days=60), until=today + dt.timedelta(days=120))
     office = get_user_model().objects.get(username="office")
@@ -533,6 +534,11 @@ class Command(BaseCommand):
             action="store_true",
             help="Do nothing when a town already exists (used by `make run`).",
         )
+        parser.add_argument(
+            "--county",
+            action="store_true",
+            help="Also load two sample towns of the county (龙茗镇, 华隆镇) and the county template catalogue.",
+        )
 
     def handle(self, *args, **options):
         if options["if_empty"] and Town.objects.exists():
@@ -548,11 +554,26 @@ class Command(BaseCommand):
             logins = seed_users(town, villages, departments, groups)
             filled = seed_calendar(town)
             demo_cases = seed_cases(town)
-        tally.store(town)  # the demo's finished months, as the nightly stats_store would
+            county_lines = []
+            if options["county"]:
+                seeder = UserSeeder(phones_from=101)
+                county_lines = seed_county(
+                    county=COUNTY,
+                    county_departments={n: d for n, d in departments.items() if d.level == Department.Level.COUNTY},
+                    seeder=seeder,
+                    groups=groups,
+                    group_office=GROUP_OFFICE,
+                    upsert=upsert,
+                )
+                logins += seeder.rows
+        for each in Town.objects.filter(county=COUNTY) if options["county"] else [town]:
+            tally.store(each)  # the demo's finished months, as the nightly stats_store would
 
         self.stdout.write(self.style.SUCCESS(f"seed_demo: {town.county}{town.name}（{town.code}）已载入示例数据。"))
         self.stdout.write(f"Matters created or changed this run: {matters_changed}")
         self.stdout.write(f"Roster desks filled this run: {filled}; demo cases created this run: {demo_cases}")
+        for line in county_lines:
+            self.stdout.write(line)
         self.stdout.write("")
         self.stdout.write(f"演示账号（姓名均为虚构）— 统一密码 / password for all: {DEMO_PASSWORD}")
         self.stdout.write(
