@@ -139,13 +139,10 @@ def county_board(
     appointment_model = apps.get_model("cases", "Appointment")
     step_model = apps.get_model("cases", "CaseStep")
     towns = list(access.county_towns(department))
-    if past:
-        end: dt.date | None = min(until or today, today)
-        start = end - dt.timedelta(days=PAST_WINDOW_DAYS)  # type: ignore[operator]
-        in_window = {"date__gte": start, "date__lt": end}
-    else:
-        start, end = today, None
-        in_window = {"date__gte": start}
+    last = min(until or today, today)  # the past window ends before this day
+    start = last - dt.timedelta(days=PAST_WINDOW_DAYS) if past else today
+    end = last if past else None
+    in_window: dict[str, dt.date] = {"date__gte": start, "date__lt": last} if past else {"date__gte": start}
 
     appointments = appointment_model.objects.filter(
         department=department, case__town__in=towns, **in_window
@@ -162,8 +159,10 @@ def county_board(
     if past:
         tz = timezone.get_current_timezone()
         since = timezone.make_aware(dt.datetime.combine(start, dt.time.min), tz)
-        before = timezone.make_aware(dt.datetime.combine(end, dt.time.min), tz)  # type: ignore[arg-type]
-        dated_referrals = list(referral_steps.filter(started_at__gte=since, started_at__lt=before))
+        before = timezone.make_aware(dt.datetime.combine(last, dt.time.min), tz)
+        dated_referrals = list(
+            referral_steps.filter(started_at__gte=since, started_at__lt=before).order_by("started_at")
+        )
         open_referrals = []
     else:
         dated_referrals = []
@@ -180,7 +179,7 @@ def county_board(
         cell(appointment.case.town_id, appointment.date).appointments.append(appointment)
     for visit in rounds:
         cell(visit.town_id, visit.date).rounds.append(visit)
-    for step in sorted(dated_referrals, key=lambda s: s.started_at):
+    for step in dated_referrals:  # started in the window, so started
         cell(step.town_id, timezone.localdate(step.started_at)).referrals.append(step)
     if cells:
         days = {day for _town, day in cells}
