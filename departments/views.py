@@ -51,7 +51,7 @@ def county(request):
     department = _department(request, departments)
     today = timezone.localdate()
     past = request.GET.get("past") == "1"
-    until = parse_date(request.GET.get("until") or "") if past else None
+    until = parse_date(request.GET["until"]) if past and _is_day(request.GET.get("until")) else None
     board = selectors.county_board(department=department, today=today, past=past, until=until)
     earlier = _board_url(department, past=1, until=board.start.isoformat()) if past else None
     return render(

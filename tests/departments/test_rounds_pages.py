@@ -80,6 +80,14 @@ def test_past_days_page_lists_an_earlier_link(county, client_for):
     assert "until=" in response.context["earlier_url"]
 
 
+@pytest.mark.parametrize("until", ["2026-13-45", "x", "9999-12-31", ""])
+def test_past_days_page_ignores_a_bad_until(county, client_for, until):
+    response = client_for(county.officer).get(BOARD, {"past": "1", "until": until})
+
+    assert response.status_code == 200
+    assert response.context["board"].end <= timezone.localdate()
+
+
 def test_menu_links_the_board_for_county_officers(county, client_for):
     content = client_for(county.officer).get(reverse("cases:appointments")).content.decode()
 
