@@ -3,6 +3,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.views import shortcut
 from django.http import Http404
 from django.urls import path
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 
@@ -41,6 +42,21 @@ class HallAdminSite(admin.AdminSite):
             ),
             *super().get_urls(),
         ]
+
+    def each_context(self, request):
+        """Django's, with the app list of the sidebar built only when a page shows it: a statistics page or a
+        drill-down list, which leave the sidebar out, does not pay for every registered model's permissions."""
+        request._hall_apps_on_demand = True
+        try:
+            return super().each_context(request)
+        finally:
+            del request._hall_apps_on_demand
+
+    def get_app_list(self, request, app_label=None):
+        if getattr(request, "_hall_apps_on_demand", False):
+            build = super().get_app_list
+            return SimpleLazyObject(lambda: build(request, app_label))
+        return super().get_app_list(request, app_label)
 
     def index(self, request, extra_context=None):
         from villages.access import is_county_office, visible_town_ids

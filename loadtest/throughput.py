@@ -110,8 +110,9 @@ def gunicorn(database_url: str):
         process.wait(timeout=30)
 
 
-def hammer(port: int, target: Target, cookie: str | None, seconds: float = SECONDS) -> Measured:
+def hammer(port: int, target: Target, cookie: str | None, seconds: float | None = None) -> Measured:
     """CLIENTS threads asking for one path until `seconds` are over; what was completed, after a warm-up."""
+    seconds = seconds or SECONDS
     headers = {"Host": "127.0.0.1", "User-Agent": "jinjie-bench"}
     if cookie:
         headers["Cookie"] = cookie

@@ -83,7 +83,7 @@ def test_a_list_pages_with_the_same_number_of_queries_for_one_row_and_for_fifty(
     url += f"&by=village&id={village.pk}"  # the new village's cases only
     make_case(matter=matter, village=village, received_at=mar(2, 9), state="received", steps=[village_step()])
     office.get(url)  # the session and the user are warmed up
-    with django_assert_num_queries(11) as one:
+    with django_assert_num_queries(8) as one:  # session, user, roles ×3, towns, the count, the page
         response = office.get(url)
     assert response.context["page"].paginator.count == 1
     for _i in range(49):
@@ -139,3 +139,25 @@ def test_a_list_reads_in_the_order_of_its_figures_own_moment(office, town):
 
     assert [case.pk for case in page] == [second_in.pk, first_in.pk]
     assert Case.objects.get(pk=first_in.pk).received_at < Case.objects.get(pk=second_in.pk).received_at
+
+
+def test_a_list_does_not_build_the_admins_app_list_it_does_not_show(office, monkeypatch):
+    """The drill-down and statistics pages leave the admin's sidebar out: the list of every registered model with
+    the user's permissions is built only by a page that shows it (the admin index, a changelist's sidebar)."""
+    from django.contrib.admin import AdminSite
+
+    built = []
+    original = AdminSite._build_app_dict
+    monkeypatch.setattr(AdminSite, "_build_app_dict", lambda self, *a, **k: built.append(1) or original(self, *a, **k))
+
+    url = f"{reverse('admin:stats_list')}?town=451425102&period=2026-03&figure=received"
+    assert office.get(url).status_code == 200
+    assert built == []
+
+    index = office.get(reverse("admin:index"))
+    assert index.status_code == 200 and built
+    assert "cases" in {app["app_label"] for app in index.context["app_list"]}
+    changelist = office.get(reverse("admin:cases_case_changelist"))
+    assert changelist.status_code == 200
+    assert "nav-sidebar" in changelist.content.decode()  # the sidebar still lists the apps where it is shown
+    assert len(list(changelist.context["available_apps"])) >= 1

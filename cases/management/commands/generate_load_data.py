@@ -86,7 +86,12 @@ class Command(BaseCommand):
             finally:
                 _FORKED = None
             states, totals = Counter(), Counter()
-            for chunk_states, chunk_totals in results:
+            for number, (chunk, (chunk_states, chunk_totals)) in enumerate(zip(chunks, results, strict=True), 1):
+                first, last = (moment.astimezone(generator.tz).date() for moment in (chunk[0], chunk[-1]))
+                self.stdout.write(
+                    f"  [process {number}: {first:%Y-%m-%d} … {last:%Y-%m-%d}] {chunk_totals['cases']} cases, "
+                    f"{chunk_totals['steps']} steps, {chunk_totals['events']} events"
+                )
                 states.update(chunk_states)
                 totals.update(chunk_totals)
         if consultations_missing:
