@@ -1,7 +1,7 @@
 from django import forms
 from django.apps import apps
 from django.contrib import admin
-from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -141,7 +141,10 @@ class MarketDayAdmin(TownScopedAdmin):
         # The holiday calendar is cases', which villages never imports: the model by name, and one subquery for the
         # whole list instead of a query per row.
         holiday = apps.get_model("cases", "Holiday")
-        holidays = holiday.objects.filter(date=OuterRef("date"), kind=holiday.Kind.HOLIDAY)
+        # The shared calendar's holidays and the market day's own town's (issue 13), never another town's.
+        holidays = holiday.objects.filter(
+            Q(town__isnull=True) | Q(town=OuterRef("town")), date=OuterRef("date"), kind=holiday.Kind.HOLIDAY
+        )
         return (
             super()
             .get_queryset(request)

@@ -188,3 +188,29 @@ def test_only_a_superuser_imports_the_national_calendar(client_for, town_office,
     assert not Holiday.objects.exists()
     client_for(superuser).post(LIST, post)
     assert Holiday.objects.filter(town__isnull=True, source=Holiday.Source.NATIONAL).exists()
+
+
+def test_market_days_show_the_towns_own_holidays_not_another_towns(town, second_town):
+    from jinjie.templatetags.calendar_tags import holidays_on
+    from tests.factories import MarketDayFactory
+
+    own = MarketDayFactory(town=town, date=MONDAY)
+    theirs = MarketDayFactory(town=second_town, date=MONDAY)
+    HolidayFactory(town=second_town, date=MONDAY, name="龙茗的节日")
+    HolidayFactory(date=SATURDAY, name="全国的节日")
+    HolidayFactory(town=town, date=SATURDAY, kind=Holiday.Kind.WORKDAY, name="进结照常上班")
+    saturday = MarketDayFactory(town=town, date=SATURDAY)
+
+    assert holidays_on([own, saturday]) == {}
+    assert holidays_on([theirs]) == {MONDAY: "龙茗的节日"}
+
+
+def test_market_day_admin_does_not_name_another_towns_holiday(client_for, town, town_office, second_town):
+    from tests.factories import MarketDayFactory
+
+    MarketDayFactory(town=town, date=MONDAY)
+    HolidayFactory(town=second_town, date=MONDAY, name="龙茗的节日")
+
+    html = client_for(town_office).get("/admin/villages/marketday/").content.decode()
+
+    assert "龙茗的节日" not in html
