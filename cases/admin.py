@@ -214,20 +214,6 @@ class HolidayForm(forms.ModelForm):
             )
         return cleaned
 
-    def validate_unique(self):
-        # The per-town and shared unique constraints, said in words the town office understands.
-        super().validate_unique()
-        date, town = self.cleaned_data.get("date"), self.cleaned_data.get("town")
-        if date is None:
-            return
-        clash = Holiday.objects.filter(date=date, town=town).exclude(pk=self.instance.pk)
-        if clash.exists():
-            self.add_error(
-                "date",
-                _("%(town)s already has a calendar entry on this date; change that one instead.")
-                % {"town": town.name if town else _("The shared calendar")},
-            )
-
 
 @admin.register(Holiday)
 class HolidayAdmin(TownScopedAdmin):

@@ -231,13 +231,19 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="holiday",
             constraint=models.UniqueConstraint(
-                condition=models.Q(("town__isnull", True)), fields=("date",), name="holiday_unique_shared_date"
+                condition=models.Q(("town__isnull", True)),
+                fields=("date",),
+                name="holiday_unique_shared_date",
+                violation_error_message="The shared calendar already has an entry on this date; change that one instead.",
             ),
         ),
         migrations.AddConstraint(
             model_name="holiday",
             constraint=models.UniqueConstraint(
-                condition=models.Q(("town__isnull", False)), fields=("town", "date"), name="holiday_unique_town_date"
+                condition=models.Q(("town__isnull", False)),
+                fields=("town", "date"),
+                name="holiday_unique_town_date",
+                violation_error_message="The town already has an entry on this date; change that one instead.",
             ),
         ),
         migrations.AddConstraint(
@@ -286,7 +292,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name="matter",
-            constraint=models.UniqueConstraint(fields=("town", "code"), name="matter_unique_code_in_town"),
+            constraint=models.UniqueConstraint(
+                fields=("town", "code"),
+                name="matter_unique_code_in_town",
+                violation_error_message="The town's catalogue already has a matter with this code.",
+            ),
         ),
         migrations.AddField(
             model_name="templateroutestep",
@@ -327,7 +337,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name="templatematter",
-            constraint=models.UniqueConstraint(fields=("county", "code"), name="templatematter_unique_code_in_county"),
+            constraint=models.UniqueConstraint(
+                fields=("county", "code"),
+                name="templatematter_unique_code_in_county",
+                violation_error_message="The county template already has a matter with this code.",
+            ),
         ),
         migrations.AddConstraint(
             model_name="templatematerial",

@@ -63,9 +63,19 @@ class Holiday(models.Model):
         verbose_name_plural = _("holiday calendar")
         ordering = ["date", "town"]
         constraints = [
-            models.UniqueConstraint(fields=["date"], condition=Q(town__isnull=True), name="holiday_unique_shared_date"),
             models.UniqueConstraint(
-                fields=["town", "date"], condition=Q(town__isnull=False), name="holiday_unique_town_date"
+                fields=["date"],
+                condition=Q(town__isnull=True),
+                name="holiday_unique_shared_date",
+                violation_error_message=_(
+                    "The shared calendar already has an entry on this date; change that one instead."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["town", "date"],
+                condition=Q(town__isnull=False),
+                name="holiday_unique_town_date",
+                violation_error_message=_("The town already has an entry on this date; change that one instead."),
             ),
             models.CheckConstraint(
                 condition=Q(town__isnull=True) | ~Q(source="national"), name="holiday_national_is_shared"

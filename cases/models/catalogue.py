@@ -151,7 +151,11 @@ class Matter(MatterFields):
         ordering = ["category", "display_order", "code"]
         constraints = [
             *MatterFields.Meta.constraints,
-            models.UniqueConstraint(fields=["town", "code"], name="matter_unique_code_in_town"),
+            models.UniqueConstraint(
+                fields=["town", "code"],
+                name="matter_unique_code_in_town",
+                violation_error_message=_("The town's catalogue already has a matter with this code."),
+            ),
         ]
 
     def get_absolute_url(self) -> str:
@@ -251,7 +255,11 @@ class TemplateMatter(MatterFields):
         ordering = ["county", "category", "display_order", "code"]
         constraints = [
             *MatterFields.Meta.constraints,
-            models.UniqueConstraint(fields=["county", "code"], name="templatematter_unique_code_in_county"),
+            models.UniqueConstraint(
+                fields=["county", "code"],
+                name="templatematter_unique_code_in_county",
+                violation_error_message=_("The county template already has a matter with this code."),
+            ),
         ]
 
     def clean(self) -> None:

@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from cases import selectors
 from cases.models import Matter
@@ -51,3 +52,33 @@ def test_same_code_in_two_counties_is_also_fine(town):
     MatterFactory(town=other, code="dibao")
 
     assert Matter.objects.filter(code="dibao").count() == 2
+
+
+def test_admin_says_the_code_is_taken_in_this_town(client_for, town, town_office):
+    MatterFactory(town=town, code="dibao")
+
+    response = client_for(town_office).post(
+        "/admin/cases/matter/add/",
+        {
+            "town": town.pk,
+            "code": "dibao",
+            "name": "重复",
+            "category": "certificate",
+            "kind": "same_day",
+            "promised_days": 0,
+            "village_time_limit_days": 0,
+            "fee": "免费",
+            "county_time_limit_days": 0,
+            "display_order": 0,
+            "route-TOTAL_FORMS": 0,
+            "route-INITIAL_FORMS": 0,
+            "materials-TOTAL_FORMS": 0,
+            "materials-INITIAL_FORMS": 0,
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors() == [
+        _("The town's catalogue already has a matter with this code.")
+    ]
+    assert Matter.objects.filter(code="dibao").count() == 1

@@ -4,6 +4,7 @@ holiday admin scoped to the town."""
 import datetime as dt
 
 import pytest
+from django.utils.translation import gettext as _
 
 from cases import holidays, workflow
 from cases.calendar import WorkCalendar, town_non_working_dates, working_days_between
@@ -178,7 +179,23 @@ def test_a_second_entry_on_the_same_date_gets_a_clear_message(client_for, town, 
     )
 
     assert response.status_code == 200
-    assert "date" in response.context["adminform"].form.errors
+    assert response.context["adminform"].form.non_field_errors() == [
+        _("The town already has an entry on this date; change that one instead.")
+    ]
+    assert Holiday.objects.count() == 1
+
+
+def test_a_second_shared_entry_on_the_same_date_gets_a_clear_message(client_for, superuser):
+    HolidayFactory(date=TUESDAY)
+
+    response = client_for(superuser).post(
+        f"{LIST}add/", {"town": "", "date": "2030-04-02", "kind": "holiday", "name": "x", "source": "manual"}
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors() == [
+        _("The shared calendar already has an entry on this date; change that one instead.")
+    ]
 
 
 def test_only_a_superuser_imports_the_national_calendar(client_for, town_office, superuser):
