@@ -258,3 +258,20 @@ def test_the_chinese_for_every_new_message_is_pending_for_the_catalogue():
 
 def test_today_is_the_local_day(county):
     assert county.day_a > timezone.localdate()
+
+
+def test_an_officer_of_two_departments_switches_between_them(county, client_for):
+    from departments.models import DepartmentMember
+    from tests.factories import DepartmentMemberFactory
+
+    DepartmentMemberFactory(
+        department=county.other_department, user=county.officer, role=DepartmentMember.Role.COUNTY_OFFICER
+    )
+    client = client_for(county.officer)
+
+    first = client.get(BOARD)
+    other = client.get(BOARD, {"department": county.other_department.pk})
+
+    assert set(first.context["departments"]) == {county.department, county.other_department}
+    assert county.cases["b_other_department"].number in other.content.decode()
+    assert county.cases["a_booked"].number not in other.content.decode()
