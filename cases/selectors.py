@@ -140,15 +140,23 @@ def desk_villages(*, user) -> QuerySet[Village]:
     return Village.objects.filter(pk__in=roles_for(user).village_ids).select_related("town").order_by("desk_order")
 
 
+def _desk_waiting(village_ids) -> QuerySet[CaseStep]:
+    """What waits at the village desk: certificates to stamp, and county steps booked by the village itself — read
+    from the steps active now by the step's own copy of the village (casestep_active_village), however long the
+    history."""
+    return CaseStep.objects.filter(
+        Q(kind=CaseStep.Kind.VILLAGE) | Q(kind=CaseStep.Kind.COUNTY, desk_department__isnull=True),
+        state=CaseStep.State.ACTIVE,
+        village_id__in=village_ids,
+    )
+
+
 def desk_waiting_steps(*, village_ids) -> QuerySet[CaseStep]:
-    """What waits at the village desk: certificates to stamp, and county steps booked by the village itself."""
-    return _step_list(
-        CaseStep.objects.filter(
-            Q(kind=CaseStep.Kind.VILLAGE) | Q(kind=CaseStep.Kind.COUNTY, desk_department__isnull=True),
-            state=CaseStep.State.ACTIVE,
-            case__village_id__in=village_ids,
-        )
-    ).order_by("started_at")
+    return _step_list(_desk_waiting(village_ids)).order_by("started_at")
+
+
+def desk_waiting_count(*, village_ids) -> int:
+    return _desk_waiting(village_ids).count()
 
 
 def desk_recent_cases(*, village_ids, limit: int = 30) -> QuerySet[Case]:

@@ -51,7 +51,7 @@ def desk(request):
         {
             "villages": villages,
             "waiting": list(waiting[:DESK_WAITING_LIMIT]),
-            "waiting_count": waiting.count(),
+            "waiting_count": selectors.desk_waiting_count(village_ids=village_ids),
             "recent": list(selectors.desk_recent_cases(village_ids=village_ids)),
             "matters": list(selectors.published_matters(town=town)),
             "shifts": shifts_of_cadre(user=request.user, village_ids=village_ids),

@@ -223,6 +223,9 @@ class Case(models.Model):
             # 受理件数 and the joint cases of a period, and the since-start totals, count by when a case was accepted.
             models.Index(fields=["town", "accepted_at"], include=["is_joint"], name="case_town_accepted"),
             models.Index(fields=["town", "state"], name="case_town_state"),
+            # The cases awaiting materials (few): their steps' clocks are stopped, so overdue counts leave them out
+            # (cases.workflow.overdue_q) — read index-only, not from every case of the town in that state's index.
+            models.Index(fields=["town", "id"], condition=Q(state="awaiting"), name="case_town_awaiting"),
             models.Index(
                 fields=["town", "closed_at"],
                 include=["state", "received_at", "mediation_outcome"],
@@ -384,6 +387,8 @@ class CaseStep(models.Model):
                 condition=Q(state="active"),
                 name="casestep_active_county",
             ),
+            # The village desk's waiting list: only the steps active now, however long the history.
+            models.Index(fields=["village", "started_at"], condition=Q(state="active"), name="casestep_active_village"),
             models.Index(fields=["department", "state"], name="casestep_department_state"),
             models.Index(fields=["due_at"], name="casestep_due"),
             models.Index(fields=["due_on"], name="casestep_due_on"),

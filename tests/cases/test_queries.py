@@ -297,3 +297,28 @@ def test_appointments_page_runs_constant_queries(
     assert sum(len(items) for _, items in response.context["days"]) == MANY
     assert len(response.context["days"]) == 6
     assert numbers_listed(response, made) == MANY
+
+
+# --- flat cost (issue 13 point 5): the open work is read from the open steps, not joined across history -------------
+
+
+def test_the_desks_waiting_list_reads_the_steps_own_village_without_joining_cases(
+    client_for, cadre, village, other_village, referral_matter
+):
+    from tests.factories import VillageCadreFactory
+
+    mine = open_case(actor=cadre, matter=referral_matter, village=village)
+    neighbour = VillageCadreFactory(village=other_village, user__town=other_village.town).user
+    other = open_case(actor=neighbour, matter=referral_matter, village=other_village)  # not this desk's village
+    client = client_for(cadre)
+    client.get("/desk/")
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/desk/")
+
+    assert [step.case_id for step in response.context["waiting"]] == [mine.pk]
+    assert other.pk not in {step.case_id for step in response.context["waiting"]}
+    counts = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"] and '"cases_casestep"' in q["sql"]]
+    assert counts, "the waiting count is a query"
+    for sql in counts:
+        assert '"cases_case"' not in sql.replace('"cases_casestep"', ""), sql  # no join to every case of history
+        assert '"cases_casestep"."village_id" IN' in sql
