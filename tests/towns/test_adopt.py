@@ -203,3 +203,18 @@ def test_office_sees_no_other_towns_adoptions(
     assert response.status_code == 200
     assert response.context["cl"].result_list[0]._adopted == 0
     assert client_for(superuser).get(LIST).context["cl"].result_list[0]._adopted == 1
+
+
+def test_superuser_publishes_through_the_matter_list_and_an_office_cannot(
+    client_for, town, department, town_office, superuser
+):
+    matter = route_matter(town=town, departments=[department], code="dibao")
+    post = {"action": "publish_to_template", "_selected_action": [matter.pk], "index": 0}
+
+    office_page = client_for(town_office).get("/admin/cases/matter/")
+    assert "publish_to_template" not in office_page.content.decode()
+    client_for(town_office).post("/admin/cases/matter/", post)
+    assert not TemplateMatter.objects.exists()
+
+    client_for(superuser).post("/admin/cases/matter/", post)
+    assert TemplateMatter.objects.get().code == "dibao"
