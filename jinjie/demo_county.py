@@ -280,5 +280,9 @@ def seed_county(*, county: str, county_departments: dict[str, Department], seede
             )
         _seed_calendar(spec, town, upsert)
         made = _seed_cases(spec, town)
-        lines.append(f"{town.name}（{town.code}）：{adoption}; sample cases created this run: {made}")
+        missing = "".join(f"；{code} 未采用（本镇没有{'、'.join(names)}）" for code, names in adoption.missing.items())
+        lines.append(
+            f"{town.name}（{town.code}）：{Matter.objects.filter(town=town).count()} 个事项"
+            f"（本次从县级模板采用 {len(adoption.adopted)} 个）{missing}；本次新建示例办件 {made} 件"
+        )
     return lines
