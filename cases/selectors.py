@@ -71,7 +71,8 @@ def case_scope(*, user) -> Q:
     """The cases a user may see, as one filter: the union over every role they hold.
 
     cadre: their villages' cases; clerk: cases that are or were at their department; county officer: cases with an
-    appointment at their department; town office and supervisor: every case of their town.
+    appointment at their department, or sent to it (a referral or submission county step at their department that
+    has started — what their county board lists); town office and supervisor: every case of their town.
     """
     roles = roles_for(user)
     scope = Q(pk__in=[])
@@ -86,9 +87,15 @@ def case_scope(*, user) -> Q:
         scope |= Q(Exists(reached.filter(department_id__in=departments)))
         scope |= Q(Exists(reached.filter(desk_department_id__in=departments)))
     if roles.county_department_ids:
-        scope |= Q(
-            Exists(Appointment.objects.filter(case=OuterRef("pk"), department_id__in=roles.county_department_ids))
-        )
+        departments = roles.county_department_ids
+        sent = CaseStep.objects.filter(
+            case=OuterRef("pk"),
+            kind=CaseStep.Kind.COUNTY,
+            county_mode__in=(workflow.REFERRAL, workflow.SUBMISSION),
+            department_id__in=departments,
+        ).exclude(state=CaseStep.State.PENDING)
+        scope |= Q(Exists(Appointment.objects.filter(case=OuterRef("pk"), department_id__in=departments)))
+        scope |= Q(Exists(sent))
     return scope
 
 

@@ -3,6 +3,7 @@
 from django.urls import reverse
 
 from cases.access import Roles, roles_for
+from departments.access import county_departments
 from villages.access import is_county_office
 
 __all__ = ["Roles", "landing_url", "roles_for"]
@@ -18,6 +19,10 @@ def landing_url(user) -> str:
     if roles.is_clerk:
         return reverse("cases:queue")
     if roles.is_county_officer:
+        # The county board (every town's appointments and referrals) when the officer has a county department to
+        # show there; the hall's appointment list otherwise.
+        if county_departments(user).exists():
+            return reverse("departments:county")
         return reverse("cases:appointments")
     if roles.is_cadre:
         return reverse("cases:desk")

@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.factories import PASSWORD
+from departments.models import DepartmentMember
+from tests.factories import PASSWORD, DepartmentMemberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,7 @@ def test_login_page_is_in_chinese(client):
     [
         ("cadre", "/desk/"),
         ("clerk", "/queue/"),
-        ("county_officer", "/appointments/"),
+        ("county_officer", "/county/"),
         ("town_office", "/admin/"),
         ("supervisor", "/admin/"),
         ("superuser", "/admin/"),
@@ -42,6 +43,15 @@ def test_role_logs_in_and_lands_on_its_place(client, request, role, landing):
     assert response.redirect_chain[-1][0] == landing
     assert response.status_code == 200
     assert response.wsgi_request.user == user
+
+
+def test_officer_of_a_department_without_a_county_board_lands_on_the_appointments(client, department):
+    """The county board lists county departments only; a county officer's membership of a town desk has none."""
+    user = DepartmentMemberFactory(department=department, role=DepartmentMember.Role.COUNTY_OFFICER).user
+
+    response = client.post(LOGIN, {"username": user.username, "password": PASSWORD}, follow=True)
+
+    assert response.redirect_chain[-1][0] == "/appointments/"
 
 
 def test_wrong_password_stays_on_login_page(client, cadre):
