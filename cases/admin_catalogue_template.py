@@ -12,6 +12,7 @@ from villages.admin_scope import SharedReadOnlyMixin, TownScopedTabularInline, o
 from villages.models import Town
 
 from . import catalogue_template
+from .admin import RouteFormSet
 from .errors import CaseError
 from .models import TemplateMaterial, TemplateMatter, TemplateRouteStep
 
@@ -36,6 +37,7 @@ class SuperuserEditsInline(TownScopedTabularInline):
 
 class TemplateRouteStepInline(SuperuserEditsInline):
     model = TemplateRouteStep
+    formset = RouteFormSet  # numbered 1, 2, 3… as a town's route
     fields = ("order", "department_name", "action", "time_limit_days")
 
 

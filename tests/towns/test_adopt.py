@@ -218,3 +218,36 @@ def test_superuser_publishes_through_the_matter_list_and_an_office_cannot(
 
     client_for(superuser).post("/admin/cases/matter/", post)
     assert TemplateMatter.objects.get().code == "dibao"
+
+
+def test_template_route_is_numbered_without_gaps(client_for, superuser):
+    response = client_for(superuser).post(
+        f"{LIST}add/",
+        {
+            "county": "天等县",
+            "code": "gap",
+            "name": "跳号",
+            "category": "certificate",
+            "kind": "same_day",
+            "promised_days": 0,
+            "village_time_limit_days": 0,
+            "fee": "免费",
+            "county_time_limit_days": 0,
+            "display_order": 0,
+            "legal_days": 0,
+            "correction_days": 5,
+            "visits": 1,
+            "result_delivery": "desk",
+            "route-TOTAL_FORMS": 1,
+            "route-INITIAL_FORMS": 0,
+            "route-0-order": 2,
+            "route-0-department_name": "民政办",
+            "route-0-action": "审核",
+            "route-0-time_limit_days": 0,
+            "materials-TOTAL_FORMS": 0,
+            "materials-INITIAL_FORMS": 0,
+        },
+    )
+
+    assert response.status_code == 200
+    assert not TemplateMatter.objects.exists()
