@@ -39,6 +39,7 @@ def test_county_officer_opens_the_case_referred_to_their_department(
 
     assert response.status_code == 200
     assert response.context["case"].pk == case.pk
+    assert client_for(county_officer).get(f"/cases/{case.number}/print/referral/").status_code == 200
 
 
 def test_county_officer_opens_the_file_the_town_sent_up(
