@@ -8,6 +8,7 @@ import re
 from django.db import transaction
 from django.utils import timezone
 
+from cases import workflow
 from cases.models import Appointment, Case, CaseEvent
 
 from . import messages, quiet
@@ -61,8 +62,27 @@ def notification_record(
     return notification
 
 
+def refused_at_intake(case: Case, event: CaseEvent) -> bool:
+    """不予受理 on the spot: the refusal of a case never asked for materials, so never accepted and never told
+    anything but its registration — which was written moments ago, in this same intake (cases.services.intake)."""
+    return event.action == workflow.MOVES[workflow.Move.REFUSE].event and not case.had_materials_round
+
+
+def registration_withdraw(*, case: Case) -> int:
+    """A villager refused at the desk gets the refusal, not "已登记" as well: the registration message of the
+    case, still in the outbox and never tried, is taken out (in the intake's transaction, so no worker has seen
+    it). One already sent, or being sent, stays what it is."""
+    deleted, _by_model = Notification.objects.filter(
+        case=case, kind=Kind.RECEIVED, state__in=DUE_STATES, attempts=0, claimed_by=""
+    ).delete()
+    return deleted
+
+
 def notifications_for_event(*, case: Case, event: CaseEvent) -> list[Notification]:
-    """The messages a history event means for the villager (messages.KINDS_FOR_ACTION), written with it."""
+    """The messages a history event means for the villager (messages.KINDS_FOR_ACTION), written with it; a refusal
+    at intake replaces the registration message (refused_at_intake)."""
+    if refused_at_intake(case, event):
+        registration_withdraw(case=case)
     written = []
     for kind in messages.KINDS_FOR_ACTION.get(event.action, ()):
         found = messages.params_for(kind, case, event)

@@ -9,7 +9,7 @@ from cases import services, workflow
 from cases.models import Case, CaseEvent, Matter
 from notices import services as notice_services
 from notices.models import Kind, Notification, State
-from tests.factories import complete, open_case, reload, route_matter, stamp
+from tests.factories import complete, id_number, open_case, reload, route_matter, stamp
 from tests.notices.conftest import at
 
 pytestmark = pytest.mark.django_db
@@ -130,6 +130,28 @@ def test_refusal_before_acceptance_says_not_accepted_with_the_reason(clock, cadr
     assert message.params["reason"] == "逾期未补齐材料"
     assert "不予受理" in message.text and "逾期未补齐材料" in message.text
     assert Kind.RATE in kinds(case)
+
+
+def test_refused_on_the_spot_at_intake_the_villager_gets_only_the_refusal(clock, cadre, village, referral_matter):
+    case = services.case_intake(
+        actor=cadre,
+        matter=referral_matter,
+        village=village,
+        applicant=services.Applicant(name="黄必刘", id_number=id_number(), phone="13907710000"),
+        refuse_reason="不属于本镇受理范围",
+    )
+
+    assert case.state == workflow.CaseState.REFUSED
+    assert kinds(case) == [Kind.REFUSED, Kind.RATE]
+    assert "不属于本镇受理范围" in one(case, Kind.REFUSED).text
+    assert CaseEvent.objects.filter(case=case, action="received").exists()  # the history still says it was registered
+
+
+def test_refused_after_the_one_time_notice_the_registration_message_stays(clock, cadre, village, referral_matter):
+    case = open_case(actor=cadre, matter=referral_matter, village=village, open_awaiting=True, bring_all=False)
+    services.case_refuse(actor=cadre, case_id=case.pk, reason="逾期未补齐材料")
+
+    assert kinds(case) == [Kind.RECEIVED, Kind.MATERIALS, Kind.REFUSED, Kind.RATE]
 
 
 def test_rejection_after_acceptance_says_not_granted_with_the_reason(clock, cadre, clerk, village, referral_matter):
