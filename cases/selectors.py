@@ -133,8 +133,8 @@ def overdue_expression(now: dt.datetime | None = None) -> ExpressionWrapper:
     return ExpressionWrapper(workflow.overdue_q(now), output_field=BooleanField())
 
 
-def _step_list(queryset: QuerySet[CaseStep]) -> QuerySet[CaseStep]:
-    now = timezone.now()
+def _step_list(queryset: QuerySet[CaseStep], now: dt.datetime | None = None) -> QuerySet[CaseStep]:
+    now = now or timezone.now()
     return queryset.select_related("case", "case__matter", "case__village", "case__hamlet", "department").annotate(
         overdue=overdue_expression(now), due_light=workflow.light_expression(now)
     )
@@ -181,16 +181,28 @@ def queue_departments(*, user) -> QuerySet[Department]:
     return Department.objects.filter(pk__in=roles_for(user).clerk_department_ids).order_by("desk_order", "name")
 
 
-def queue_steps(*, department_ids, overdue_only: bool = False) -> QuerySet[CaseStep]:
+def queue_steps(*, department_ids, overdue_only: bool = False, now: dt.datetime | None = None) -> QuerySet[CaseStep]:
     """Active steps at these desks, oldest first; never a case that has not reached them."""
     steps = _step_list(
         CaseStep.objects.filter(
             state=CaseStep.State.ACTIVE, kind=CaseStep.Kind.DEPARTMENT, department_id__in=department_ids
-        )
+        ),
+        now,
     )
     if overdue_only:
         steps = steps.filter(overdue=True)  # type: ignore[misc]  # annotated by _step_list
     return steps.order_by("started_at", "pk")
+
+
+def _county_handed_on(department_ids) -> QuerySet[CaseStep]:
+    return CaseStep.objects.filter(
+        state=CaseStep.State.ACTIVE, kind=CaseStep.Kind.COUNTY, desk_department_id__in=department_ids
+    )
+
+
+def queue_county_count(*, department_ids) -> int:
+    """How many county steps these desks follow (casestep_active_county, index-only)."""
+    return _county_handed_on(department_ids).count()
 
 
 def queue_county_steps(*, department_ids) -> QuerySet[CaseStep]:
@@ -199,24 +211,27 @@ def queue_county_steps(*, department_ids) -> QuerySet[CaseStep]:
         state__in=[Appointment.State.BOOKED, Appointment.State.CONFIRMED]
     ).order_by("date")
     return (
-        _step_list(
-            CaseStep.objects.filter(
-                state=CaseStep.State.ACTIVE, kind=CaseStep.Kind.COUNTY, desk_department_id__in=department_ids
-            )
-        )
+        _step_list(_county_handed_on(department_ids))
         .prefetch_related(Prefetch("appointments", queryset=open_appointments, to_attr="open_appointments"))
         .order_by("started_at", "pk")
     )
 
 
-def queue_counts(*, department_ids) -> dict:
-    now = timezone.now()
+def queue_counts(*, department_ids, now: dt.datetime | None = None) -> dict:
+    """The queue's totals in one pass over the desks' active steps (casestep_active_queue, index-only); the list's
+    pages are counted from them (cases.views.queue), so the same `now` gives the same overdue rows."""
+    now = now or timezone.now()
     active = Q(state=CaseStep.State.ACTIVE, kind=CaseStep.Kind.DEPARTMENT, department_id__in=department_ids)
+    # The cases of these desks' towns awaiting materials (few; case_town_awaiting), as a subquery: no join of every
+    # active step to its case.
+    towns = Department.objects.filter(pk__in=department_ids).values("town_id")
+    awaiting = Case.objects.filter(state=Case.State.AWAITING, town_id__in=towns).values("pk")
     return CaseStep.objects.filter(active).aggregate(
-        total=Count("pk"),
-        overdue=Count("pk", filter=workflow.overdue_q(now)),
-        not_accepted=Count("pk", filter=Q(accepted_at__isnull=True)),
-        awaiting=Count("pk", filter=Q(case__state=Case.State.AWAITING)),
+        # Counted by case_id (never null, one active step per case), a column the index carries: index-only.
+        total=Count("case"),
+        overdue=Count("case", filter=workflow.overdue_q(now, awaiting=awaiting)),
+        not_accepted=Count("case", filter=Q(accepted_at__isnull=True)),
+        awaiting=Count("case", filter=Q(case__in=awaiting)),
     )
 
 

@@ -191,6 +191,18 @@ QUEUE_PAGE_SIZE = 25
 QUEUE_COUNTY_LIMIT = 15
 
 
+class CountedPaginator(Paginator):
+    """Pages of a list whose length is already counted (the queue's totals): no second count over the same rows."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @property
+    def count(self) -> int:
+        return self._known_count
+
+
 @login_required
 @require_GET
 def queue(request):
@@ -200,8 +212,12 @@ def queue(request):
     selected = [d for d in departments if str(d.pk) == request.GET.get("department")] or departments
     department_ids = [d.pk for d in selected]
     overdue_only = request.GET.get("overdue") == "1"
-    page = Paginator(
-        selectors.queue_steps(department_ids=department_ids, overdue_only=overdue_only), QUEUE_PAGE_SIZE
+    now = timezone.now()
+    counts = selectors.queue_counts(department_ids=department_ids, now=now)
+    page = CountedPaginator(
+        selectors.queue_steps(department_ids=department_ids, overdue_only=overdue_only, now=now),
+        QUEUE_PAGE_SIZE,
+        count=counts["overdue" if overdue_only else "total"],
     ).get_page(request.GET.get("page"))
     town = departments[0].town
     county_steps = selectors.queue_county_steps(department_ids=department_ids)
@@ -213,9 +229,9 @@ def queue(request):
             "selected": selected,
             "page": page,
             "overdue_only": overdue_only,
-            "counts": selectors.queue_counts(department_ids=department_ids),
+            "counts": counts,
             "county_steps": list(county_steps[:QUEUE_COUNTY_LIMIT]),
-            "county_count": county_steps.count(),
+            "county_count": selectors.queue_county_count(department_ids=department_ids),
             "intake_matters": list(selectors.published_matters(town=town).filter(needs_village_certificate=False))
             if town
             else [],

@@ -501,6 +501,9 @@ def test_queue_lists_oldest_first_marks_overdue_and_stops_the_clock_while_awaiti
     assert [s.case_id for s in overdue_only.context["page"]] == [late.pk]
     counts = everything.context["counts"]
     assert (counts["total"], counts["overdue"], counts["awaiting"], counts["not_accepted"]) == (3, 1, 1, 3)
+    # The pages are counted from the same totals (no second count): the whole queue 3, the overdue list 1.
+    assert everything.context["page"].paginator.count == 3
+    assert overdue_only.context["page"].paginator.count == 1
 
 
 # --- refused actions come back with what was typed ----------------------------------------------------------------

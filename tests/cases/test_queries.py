@@ -322,3 +322,22 @@ def test_the_desks_waiting_list_reads_the_steps_own_village_without_joining_case
     for sql in counts:
         assert '"cases_case"' not in sql.replace('"cases_casestep"', ""), sql  # no join to every case of history
         assert '"cases_casestep"."village_id" IN' in sql
+
+
+def test_the_queue_counts_its_open_steps_once_and_pages_from_that_count(
+    client_for, cadre, clerk, village, referral_matter
+):
+    for _ in range(3):
+        stamp(open_case(actor=cadre, matter=referral_matter, village=village), cadre)
+    client = client_for(clerk)
+    client.get("/queue/")
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/queue/")
+
+    assert response.context["page"].paginator.count == response.context["counts"]["total"] == 3
+    over_department_steps = [
+        q["sql"]
+        for q in captured.captured_queries
+        if "COUNT(" in q["sql"] and '"cases_casestep"."kind" = \'department\'' in q["sql"]
+    ]
+    assert len(over_department_steps) == 1, over_department_steps  # the totals; the paginator asks no count
