@@ -1,5 +1,5 @@
-"""What the cases app tells the apps above it, without importing them (apps depend one way: `notices` listens here,
-`cases` never imports `notices`).
+"""What the cases app tells the apps above it, without importing them (apps depend one way: `notices` and `tickets`
+listen here, `cases` never imports them).
 
 `event_appended(sender=CaseEvent, case=..., event=...)` is sent by `cases.services._core.append_event` right after a
 history event is written, inside the same transaction and with the case row still locked: a receiver that writes

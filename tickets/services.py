@@ -4,7 +4,8 @@ version — so a double click on 叫下一位 (or two PCs at one desk) calls one
 why nothing happened.
 
 Nothing here touches a case: a ticket follows its cases from desk to desk because each line is read from the
-cases' active steps (tickets.selectors)."""
+cases' active steps (tickets.selectors). A case joins its villager's ticket at intake (ticket_attach_intake, on the
+cases app's signal), or when the desk puts it on the ticket."""
 
 import datetime as dt
 import secrets
@@ -357,4 +358,47 @@ def ticket_add_cases(*, actor, desk: Desk, version: int | None, cases: Iterable[
             raise WrongState(_("Case %(number)s already has a ticket today.") % {"number": taken})
         ticket.cases.add(*cases)
         _save_state(state, current=call)
+    return ticket
+
+
+# --- intake ------------------------------------------------------------------------------------------------------
+
+
+def intake_desk(case: Case) -> Desk:
+    """The desk a case was taken in at: the clerk's window (case.intake_department), else its village's desk."""
+    if case.intake_department_id:
+        return Desk.of_department(case.intake_department)
+    return Desk.of_village(case.village)
+
+
+def ticket_of_intake(case: Case, *, day: dt.date) -> Ticket | None:
+    """The ticket of the villager a case was just taken in for, on `day`: the one already carrying a case of the
+    same ID number (one ticket per villager however many matters), else the one whose turn is open at the intake
+    desk — called, or at the window — when its name is the applicant's or the 代办人's (黄** for 黄必刘). A walk-in
+    taken in while someone else's number is called is on no ticket; the desk can still put the case on one."""
+    todays = Ticket.objects.filter(town_id=case.town_id, day=day)
+    if case.applicant_id_number:
+        held = (
+            todays.filter(cases__applicant_id_number=case.applicant_id_number, cases__town_id=case.town_id)
+            .order_by("number")
+            .first()
+        )
+        if held is not None:
+            return held
+    desk = intake_desk(case)
+    state = DeskDay.objects.filter(day=day, **desk.lookup).select_related("current__ticket").first()
+    call = state.current if state is not None else None
+    if call is None or not call.is_open or call.ticket.town_id != case.town_id:
+        return None
+    names = {mask_name(case.applicant_name), mask_name(case.proxy_name)} - {""}
+    return call.ticket if call.ticket.masked_name in names else None
+
+
+def ticket_attach_intake(*, case: Case, at: dt.datetime) -> Ticket | None:
+    """受理 puts the new case on its villager's ticket of the day (ticket_of_intake), in the intake's own
+    transaction (tickets.receivers listens to cases.signals.event_appended), so the ticket follows it from this
+    desk on without the desk's "put on the ticket". The desk's version is left alone: its page is not made stale."""
+    ticket = ticket_of_intake(case, day=timezone.localdate(at))
+    if ticket is not None:
+        ticket.cases.add(case)
     return ticket

@@ -109,9 +109,9 @@ def test_seventy_or_more_by_the_id_number_is_green(hall_day, new_case, ticket_fo
 
 
 def test_disabled_and_pregnant_are_green(hall_day, new_case, ticket_for):
-    assert ticket_for(new_case(), is_disabled=True).is_green
-    assert ticket_for(new_case(), is_pregnant=True).is_green
-    assert not ticket_for(new_case()).is_green
+    assert ticket_for(new_case(name="黄必刘"), is_disabled=True).is_green
+    assert ticket_for(new_case(name="韦金凤"), is_pregnant=True).is_green
+    assert not ticket_for(new_case(name="农秀英")).is_green
 
 
 def test_guide_desk_gives_tickets_before_intake(hall_day, town_office, village, power, village_desk, power_desk):
@@ -210,7 +210,7 @@ def test_green_channel_is_called_first(hall_day, cadre, village_desk, new_case, 
 def test_desk_marks_a_waiting_ticket_urgent(hall_day, cadre, village_desk, new_case, ticket_for, clock):
     ticket_for(new_case())
     clock(9, 5)
-    second = ticket_for(new_case())
+    second = ticket_for(new_case(name="韦金凤"))
     services.ticket_mark_urgent(actor=cadre, desk=village_desk, ticket_id=second.pk)
     second.refresh_from_db()
     assert (second.is_urgent, second.is_green) == (True, True)
@@ -232,7 +232,7 @@ def test_urgent_refused_for_another_desk_or_a_ticket_not_in_line(
 
 def test_double_click_on_call_next_calls_one_ticket(hall_day, cadre, village_desk, new_case, ticket_for):
     ticket_for(new_case())
-    ticket_for(new_case())
+    ticket_for(new_case(name="韦金凤"))
     shown = version(village_desk)
     first = services.ticket_call_next(actor=cadre, desk=village_desk, version=shown)
     assert_refused("stale", services.ticket_call_next, actor=cadre, desk=village_desk, version=shown)
@@ -271,7 +271,7 @@ def test_inactive_cadre_may_no_longer_call(hall_day, cadre, village, village_des
 
 def test_next_call_finishes_the_one_served(hall_day, cadre, village_desk, new_case, ticket_for, clock):
     ticket_for(new_case())
-    ticket_for(new_case())
+    ticket_for(new_case(name="韦金凤"))
     first = call(village_desk, cadre)
     clock(9, 2)
     services.ticket_serve(actor=cadre, desk=village_desk, version=version(village_desk))
@@ -285,7 +285,7 @@ def test_next_call_finishes_the_one_served(hall_day, cadre, village_desk, new_ca
 
 def test_called_and_not_come_blocks_the_next_call(hall_day, cadre, village_desk, new_case, ticket_for):
     ticket_for(new_case())
-    ticket_for(new_case())
+    ticket_for(new_case(name="韦金凤"))
     call(village_desk, cadre)
     assert_refused("wrong_state", call, desk=village_desk, actor=cadre)
 
@@ -294,7 +294,7 @@ def test_no_show_after_three_calls_is_parked_and_can_be_recalled(
     hall_day, cadre, village_desk, new_case, ticket_for, clock
 ):
     ticket_for(new_case())
-    ticket_for(new_case())
+    ticket_for(new_case(name="韦金凤"))
     first = call(village_desk, cadre)
     assert_refused("wrong_state", services.ticket_park, actor=cadre, desk=village_desk, version=version(village_desk))
     services.ticket_call_again(actor=cadre, desk=village_desk, version=version(village_desk))

@@ -68,7 +68,7 @@ def test_slip_is_not_shown_to_another_village(hall_day, client_for, other_cadre,
 
 def test_call_next_by_the_panel_and_a_double_click(hall_day, client_for, cadre, village_desk, new_case, ticket_for):
     ticket_for(new_case())
-    ticket_for(new_case())
+    ticket_for(new_case(name="韦金凤"))
     client = client_for(cadre)
     shown = version(village_desk)
     first = client.post(action(village_desk, "call"), {"version": shown})
