@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "jinjie.middleware.IdleLogoutMiddleware",
     "jinjie.middleware.NoStoreForStaffMiddleware",
     "jinjie.security.RefusalLogMiddleware",
+    # After every other middleware's view hook (CSRF, sessions, locale): public pages from a short-lived cache.
+    "jinjie.public_cache.PublicPageCacheMiddleware",
     # Last, as django-axes asks: it turns a lockout raised during login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

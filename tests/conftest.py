@@ -22,6 +22,16 @@ from tests.factories import (
 from villages.models import TownStaff
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: a public page one test rendered is not another test's copy
+    (jinjie/public_cache.py), nor is a throttle's count."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _test_settings():
     # A fast hasher: every user gets a password. Plain static storage and no STATIC_ROOT: the manifest
