@@ -110,7 +110,8 @@ class Ticket(models.Model):
 
 
 class TicketCall(models.Model):
-    """A ticket's turn at one desk (a village's desk or a town department's window) on its market day."""
+    """A ticket's turn at one desk (a village's desk or a town department's window) on its market day; a second
+    turn at the same desk when a case comes back to it after the first one ended."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="calls", verbose_name=_("ticket"))
     town = models.ForeignKey("villages.Town", on_delete=models.PROTECT, related_name="+", verbose_name=_("town"))
@@ -152,13 +153,17 @@ class TicketCall(models.Model):
                 | Q(village__isnull=False, department__isnull=True),
                 name="ticketcall_one_desk",
             ),
+            # One turn at a time at a desk; a case sent back the same day to a desk that served the ticket gives it
+            # a second turn there (tickets.selectors.turns_holding), each with its own wait.
             models.UniqueConstraint(
-                fields=["ticket", "village"], condition=Q(village__isnull=False), name="ticketcall_once_per_village"
+                fields=["ticket", "village"],
+                condition=Q(village__isnull=False, finished_at__isnull=True),
+                name="ticketcall_one_open_turn_per_village",
             ),
             models.UniqueConstraint(
                 fields=["ticket", "department"],
-                condition=Q(department__isnull=False),
-                name="ticketcall_once_per_department",
+                condition=Q(department__isnull=False, finished_at__isnull=True),
+                name="ticketcall_one_open_turn_per_department",
             ),
             models.CheckConstraint(
                 condition=Q(called_at__gte=models.F("queued_at")), name="ticketcall_called_after_queued"

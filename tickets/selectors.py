@@ -48,13 +48,38 @@ def _line_ids(desk: Desk, day: dt.date):
     return linked.union(sent)
 
 
+def _active_steps_here(desk: Desk) -> QuerySet[CaseStep]:
+    steps = CaseStep.objects.filter(state=CaseStep.State.ACTIVE)
+    if desk.is_village:
+        return steps.filter(kind=CaseStep.Kind.VILLAGE, village_id=desk.pk)
+    return steps.filter(kind=CaseStep.Kind.DEPARTMENT, department_id=desk.pk)
+
+
+def turns_holding(desk: Desk) -> QuerySet[TicketCall]:
+    """The ticket's turns at `desk` (correlated on the ticket's pk) that keep it out of the desk's line: one still
+    open (called, at the window, or parked), or one that ended with no case of the ticket coming (back) to the desk
+    since — a case sent back here the same day after the turn ended, or a further matter reaching the desk, puts the
+    ticket in the line again. Its Python twin is `turn_holds`."""
+    back_since = _active_steps_here(desk).filter(
+        case__tickets=OuterRef("ticket_id"), started_at__gt=OuterRef("finished_at")
+    )
+    return TicketCall.objects.filter(ticket_id=OuterRef("pk"), **desk.lookup).filter(
+        Q(finished_at__isnull=True) | ~Exists(back_since)
+    )
+
+
+def turn_holds(call: TicketCall, started_here: list[dt.datetime]) -> bool:
+    """`turns_holding` for one turn, given when the ticket's active steps at the turn's desk started."""
+    return call.finished_at is None or not any(started > call.finished_at for started in started_here if started)
+
+
 def desk_line(*, desk: Desk, day: dt.date) -> QuerySet[Ticket]:
-    """The tickets waiting at `desk`: in its line and not yet called there, 绿色通道 first, then by arrival — the
-    time the ticket was issued, kept from desk to desk."""
-    called_here = TicketCall.objects.filter(ticket_id=OuterRef("pk"), **desk.lookup)
+    """The tickets waiting at `desk`: in its line and not called there for what brings them now (turns_holding),
+    绿色通道 first, then by arrival — the time the ticket was issued, kept from desk to desk and also when a case
+    is sent back to a desk that served it: the villager has waited once, and the return is the hall's doing."""
     return (
         Ticket.objects.filter(pk__in=_line_ids(desk, day), town_id=desk.town_id, day=day)
-        .exclude(Exists(called_here))
+        .exclude(Exists(turns_holding(desk)))
         .order_by(*LINE_ORDER)
     )
 
@@ -96,11 +121,7 @@ def cases_here(*, desk: Desk, ticket: Ticket) -> list:
     cases at the desk, which its staff may see)."""
     from cases.models import Case
 
-    steps = CaseStep.objects.filter(state=CaseStep.State.ACTIVE)
-    if desk.is_village:
-        steps = steps.filter(kind=CaseStep.Kind.VILLAGE, village_id=desk.pk)
-    else:
-        steps = steps.filter(kind=CaseStep.Kind.DEPARTMENT, department_id=desk.pk)
+    steps = _active_steps_here(desk)
     return list(
         Case.objects.filter(tickets=ticket, pk__in=steps.values("case_id")).select_related("matter").order_by("pk")
     )
@@ -125,18 +146,21 @@ def ticket_desks(*, ticket: Ticket) -> dict:
     from villages.models import Village
 
     calls = list(ticket.calls.select_related("village", "department"))
-    called_keys = {desk_of_call(c).key for c in calls}
     at_window = [{"desk": desk_of_call(c), "call": c} for c in calls if c.is_open]
     parked = [{"desk": desk_of_call(c), "call": c} for c in calls if c.is_parked]
     steps = CaseStep.objects.filter(
         case__tickets=ticket, state=CaseStep.State.ACTIVE, kind__in=[CaseStep.Kind.VILLAGE, CaseStep.Kind.DEPARTMENT]
-    ).values_list("kind", "village_id", "department_id")
+    ).values_list("kind", "village_id", "department_id", "started_at")
     desks: list[Desk] = []
-    for kind, village_id, department_id in steps:
+    started: dict[str, list[dt.datetime]] = {}
+    for kind, village_id, department_id, started_at in steps:
         if kind == CaseStep.Kind.VILLAGE:
-            desks.append(Desk.of_village(Village.objects.get(pk=village_id)))
+            desk = Desk.of_village(Village.objects.get(pk=village_id))
         else:
-            desks.append(Desk.of_department(Department.objects.get(pk=department_id)))
+            desk = Desk.of_department(Department.objects.get(pk=department_id))
+        desks.append(desk)
+        started.setdefault(desk.key, []).append(started_at)
+    called_keys = {desk_of_call(c).key for c in calls if turn_holds(c, started.get(desk_of_call(c).key, []))}
     if not desks and not ticket.cases.exists():
         desks.append(
             Desk.of_department(ticket.intake_department)
