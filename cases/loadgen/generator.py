@@ -124,7 +124,7 @@ class Generator:
         self.now = timezone.now().astimezone(self.tz)
         self.today = self.now.date()
         self.start = self.today - dt.timedelta(days=round(365.25 * years))
-        self.cal = WorkDays(self.start - dt.timedelta(days=7), self.today + dt.timedelta(days=800), self.tz)
+        self.cal = WorkDays(self.start - dt.timedelta(days=7), self.today + dt.timedelta(days=800), self.tz, town=town)
         self.market_days = self._market_days(self.start, self.today + dt.timedelta(days=800))
         self.villages = list(Village.objects.filter(town=town).order_by("desk_order", "pk"))
         if not self.villages:

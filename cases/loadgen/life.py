@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext as _
 
 from cases import workflow
+from cases.calendar import WorkCalendar
 from cases.models import (
     Appointment,
     Case,
     CaseEvent,
     CaseStep,
-    Holiday,
     Matter,
     MediationOutcome,
     Proxy,
@@ -74,17 +74,16 @@ if TYPE_CHECKING:
 
 
 class WorkDays:
-    """The working days of `cases.calendar` for a whole span at once (one query, then bisect): the calendar that
-    `cases.workflow.deadline` counts on here, so generated due dates follow the product's own rule."""
+    """The town's working days by `cases.calendar` for a whole span at once (one query, then bisect): the calendar
+    that `cases.workflow.deadline` counts on here, so generated due dates follow the product's own rule."""
 
-    def __init__(self, start: dt.date, end: dt.date, tz: dt.tzinfo):
-        overrides = dict(Holiday.objects.filter(date__gte=start, date__lte=end).values_list("date", "kind"))
+    def __init__(self, start: dt.date, end: dt.date, tz: dt.tzinfo, *, town=None):
+        calendar = WorkCalendar(start, end, town=town)  # the shared days with the town's own on top, one query
         self.tz = tz
         self.days: list[dt.date] = []
         day = start
         while day <= end:
-            kind = overrides.get(day)
-            if kind == Holiday.Kind.WORKDAY or (kind != Holiday.Kind.HOLIDAY and day.weekday() < 5):
+            if calendar.is_working_day(day):
                 self.days.append(day)
             day += dt.timedelta(days=1)
 
