@@ -49,6 +49,30 @@ class MatterSpec:
     def promised_days(self) -> int:
         return self.village_days + sum(days for _, _, days in self.route) + (self.county.days if self.county else 0)
 
+    def guide_fields(self, county_departments: dict) -> dict:
+        """The fields a town's matter and a county template matter share (办事指南), from this spec."""
+        promised = self.promised_days
+        return {
+            "name": self.name,
+            "category": self.category,
+            "kind": Matter.Kind.PROMISED if promised else Matter.Kind.SAME_DAY,
+            "promised_days": promised,
+            "needs_village_certificate": self.needs_village_certificate,
+            "village_time_limit_days": self.village_days,
+            "summary": self.summary,
+            "conditions": self.conditions,
+            "legal_basis": self.legal_basis,
+            "legal_days": self.legal_days,
+            "correction_days": self.correction_days,
+            "result_name": self.result_name,
+            "result_delivery": self.result_delivery,
+            "visits": self.visits,
+            "county_mode": self.county.mode if self.county else Matter.CountyMode.NONE,
+            "county_department": county_departments[self.county.department] if self.county else None,
+            "county_action": self.county.action if self.county else "",
+            "county_time_limit_days": self.county.days if self.county else 0,
+        }
+
 
 ORIG, COPY, BOTH = Material.Form.ORIGINAL, Material.Form.COPY, Material.Form.BOTH
 ID_CARD = Mat("居民身份证", BOTH, note="原件核验后当场退回")

@@ -90,31 +90,10 @@ def seed_template(county: str, county_departments: dict[str, Department], upsert
     """The county template catalogue from the demo catalogue's data. Returns how many templates changed."""
     changed = 0
     for order, spec in enumerate(CATALOGUE, start=1):
-        promised = spec.promised_days
         template, template_changed = upsert(
             TemplateMatter,
             {"county": county, "code": spec.code},
-            {
-                "name": spec.name,
-                "category": spec.category,
-                "kind": Matter.Kind.PROMISED if promised else Matter.Kind.SAME_DAY,
-                "promised_days": promised,
-                "needs_village_certificate": spec.needs_village_certificate,
-                "village_time_limit_days": spec.village_days,
-                "summary": spec.summary,
-                "conditions": spec.conditions,
-                "legal_basis": spec.legal_basis,
-                "legal_days": spec.legal_days,
-                "correction_days": spec.correction_days,
-                "result_name": spec.result_name,
-                "result_delivery": spec.result_delivery,
-                "visits": spec.visits,
-                "county_mode": spec.county.mode if spec.county else Matter.CountyMode.NONE,
-                "county_department": county_departments[spec.county.department] if spec.county else None,
-                "county_action": spec.county.action if spec.county else "",
-                "county_time_limit_days": spec.county.days if spec.county else 0,
-                "display_order": order,
-            },
+            {**spec.guide_fields(county_departments), "display_order": order},
         )
         route = [(n, dept, action, days) for n, (dept, action, days) in enumerate(spec.route, 1)]
         if list(template.route.values_list("order", "department_name", "action", "time_limit_days")) != route:

@@ -276,31 +276,13 @@ def seed_catalogue(town: Town, departments: dict[str, Department]) -> int:
     """The service guide. Returns how many matters were created or changed (matter, route or materials)."""
     changed = 0
     for display_order, spec in enumerate(CATALOGUE, start=1):
-        promised = spec.promised_days
         matter, matter_changed = upsert(
             Matter,
             {"town": town, "code": spec.code},
             {
-                "name": spec.name,
-                "category": spec.category,
-                "kind": Matter.Kind.PROMISED if promised else Matter.Kind.SAME_DAY,
-                "promised_days": promised,
-                "needs_village_certificate": spec.needs_village_certificate,
-                "village_time_limit_days": spec.village_days,
-                "summary": spec.summary,
-                "conditions": spec.conditions,
-                "legal_basis": spec.legal_basis,
+                **spec.guide_fields(departments),
                 "fee": "免费",
                 "contact": _contact(spec, departments),
-                "legal_days": spec.legal_days,
-                "correction_days": spec.correction_days,
-                "result_name": spec.result_name,
-                "result_delivery": spec.result_delivery,
-                "visits": spec.visits,
-                "county_mode": spec.county.mode if spec.county else Matter.CountyMode.NONE,
-                "county_department": departments[spec.county.department] if spec.county else None,
-                "county_action": spec.county.action if spec.county else "",
-                "county_time_limit_days": spec.county.days if spec.county else 0,
                 "display_order": display_order,
                 "is_active": True,
             },
