@@ -18,7 +18,7 @@ from cases.selectors import guide_by_category, hall_counts
 from departments.selectors import hall_desks
 from tickets.presenters import board_entry
 from tickets.selectors import board_calls
-from villages.models import Town, Village
+from villages.models import Village
 from villages.public_towns import public_town
 from villages.selectors import hall_shifts, next_market_days, today_market_day
 
@@ -113,10 +113,8 @@ def hall_board(request, town_code=None):
 @require_GET
 def hall_calls(request, town_code):
     """A town's hall board calls (/<town code>/hall/calls.json), as tickets' /hall/calls.json for the one town."""
-    town = Town.objects.filter(code=town_code)
-    calls = board_calls(town=town.values("pk")[:1], day=timezone.localdate())  # one query, polled every second
-    if not calls and not town.exists():
-        raise Http404
+    town = public_town(town_code).town
+    calls = board_calls(town=town, day=timezone.localdate())
     return JsonResponse({"calls": [board_entry(call) for call in calls]})
 
 

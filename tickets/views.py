@@ -207,12 +207,11 @@ def public(request, token):
 @never_cache
 @require_GET
 def board_calls(request):
-    """The hall board's calls, polled every second: one query however many tickets the day has (the town, the
-    first one of a one-town address, as a subquery); a second only when there are no calls, to tell an empty board
-    from no town at all."""
-    calls = selectors.board_calls(town=town_list().values("pk")[:1], day=timezone.localdate())
-    if not calls and not town_list().exists():
+    """The hall board's calls, polled every second: two queries however many tickets the day has."""
+    town = town_list().first()
+    if town is None:
         raise Http404
+    calls = selectors.board_calls(town=town, day=timezone.localdate())
     return JsonResponse({"calls": [board_entry(call) for call in calls]})
 
 
