@@ -143,3 +143,36 @@ def test_throughput_runs_gunicorn_and_measures_the_pages_against_healthz(cadre, 
     assert all(r.rps > 0 and r.errors == 0 for r in results), results
     assert results[2].floor == throughput.STAFF_SHARE and results[1].floor == throughput.PUBLIC_SHARE
     assert "2 sync workers" in lines[0]
+
+
+# --- bench --county (cases/bench_county.py) --------------------------------------------------------------------
+
+
+def test_bench_county_spreads_the_size_over_the_towns_and_times_the_county_pages(db, tmp_path):
+    import json
+
+    call_command("seed_demo", stdout=io.StringIO())
+    report = tmp_path / "bench.json"
+    call_command(
+        "bench",
+        sizes="45",
+        requests=2,
+        warmup=1,
+        allow_sqlite=True,
+        years=0.25,
+        county=True,
+        json_path=str(report),
+        stdout=io.StringIO(),
+    )
+
+    towns = list(Town.objects.order_by("code"))
+    assert len(towns) == 3  # the sample towns were added
+    assert all(Case.objects.filter(town=town).count() >= 15 for town in towns)
+    pages = json.loads(report.read_text())["45"]["pages"]
+    assert {"desk", "queue", "hall board", "stats month", "county dashboard"} <= set(pages)
+    for name, result in pages.items():
+        assert result["error"] == "", name
+    assert pages["desk"]["target_ms"] == 30.0 and pages["desk"]["max_ratio"] == 1.2
+    assert pages["stats year"]["target_ms"] == 200.0
+    assert pages["county dashboard"]["target_ms"] == 1000.0
+    assert pages["hall board"]["queries"][0] >= 1  # the page's own cost, not the public cache's copy

@@ -21,6 +21,7 @@ import statistics
 import time
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
@@ -29,6 +30,7 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from cases import bench_county
 from cases.loadgen.shape import DEMO_TOWN_CODE
 from cases.models import Case, CaseEvent, CaseStep, GuessCounter, Matter
 from departments.models import Department, DepartmentMember
@@ -56,6 +58,7 @@ class Page:
     requests: list[Request]
     target_ms: float = TARGET_MS
     max_ratio: float | None = MAX_RATIO  # None: no comparison with the smallest size
+    fresh: bool = False  # the page's own cost: not the public cache's copy (jinjie/public_cache.py)
 
 
 @dataclass
@@ -188,6 +191,13 @@ class Command(BaseCommand):
             "tickets on one market day, e.g. 200,2000; with --no-generate, on the database as it is.",
         )
         parser.add_argument(
+            "--county",
+            action="store_true",
+            help="Spread each size over every town of the county (seed_demo --county adds sample towns) and time "
+            "with the flat-cost targets, the hall board and the county dashboard (cases/bench_county.py).",
+        )
+        parser.add_argument("--jobs", type=int, default=1, help="Passed to generate_load_data.")
+        parser.add_argument(
             "--throughput",
             action="store_true",
             help="Also measure requests per second under gunicorn (2 workers) as a share of /healthz, at the "
@@ -209,9 +219,13 @@ class Command(BaseCommand):
         meta: dict[int, dict] = {}
         for size in sizes:
             meta_row = {}
-            if not options["no_generate"]:
+            if not options["no_generate"] and options["county"]:
+                meta_row["generate_s"] = round(bench_county.generate(size, options, self.stdout), 1)
+            elif not options["no_generate"]:
                 started = time.monotonic()
-                call_command("generate_load_data", cases=size, years=options["years"], seed=options["seed"])
+                call_command(
+                    "generate_load_data", cases=size, years=options["years"], seed=options["seed"], jobs=options["jobs"]
+                )
                 meta_row["generate_s"] = round(time.monotonic() - started, 1)
             if connection.vendor == "postgresql":
                 started = time.monotonic()
@@ -338,7 +352,12 @@ class Command(BaseCommand):
                 "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
             },
         ):
-            for page in page_specs(ctx):
+            pages = page_specs(ctx)
+            if options["county"]:
+                last_month = dt.date.today().replace(day=1) - dt.timedelta(days=1)
+                county_url = reverse("admin:stats_county") + f"?county={ctx.town.county}&period={last_month:%Y-%m}"
+                pages = bench_county.retarget(pages, Page, Request, county_url, bench_county.county_officer())
+            for page in pages:
                 if wanted and page.name not in wanted:
                     continue
                 if not page.requests:
@@ -360,6 +379,13 @@ class Command(BaseCommand):
             return call(request.path, data=request.data, secure=True)
 
         GuessCounter.objects.all().delete()
+        if page.fresh:
+            plain = send
+
+            def send(request: Request):
+                cache.clear()
+                return plain(request)
+
         for i in range(warmup):
             send(page.requests[i % len(page.requests)])
         queries = []
