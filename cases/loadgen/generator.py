@@ -31,14 +31,8 @@ from cases.models import (
 from departments.models import DepartmentMember
 from villages.models import Consultation, Hamlet, MarketDay, Town, TownStaff, Village, VillageCadre
 
-from .life import (
-    Life,
-    MatterInfo,
-    People,
-    Plan,
-    StepTemplate,
-    WorkDays,
-)
+from .life import Life
+from .records import MatterInfo, People, Plan, StepTemplate, WorkDays
 from .shape import (
     CONSULTATION_TOPICS,
     DEFAULT_MATTER_WEIGHT,

@@ -11,6 +11,8 @@ A backend sends one message with its idempotency key (`Notification.key`) and sa
   is it sent again.
 """
 
+import abc
+
 from django.conf import settings
 from django.utils.module_loading import import_string
 
@@ -27,15 +29,16 @@ class InDoubt(Exception):
     """The provider may or may not have the message: ask it (`lookup`) before sending again."""
 
 
-class BaseBackend:
+class BaseBackend(abc.ABC):
     name = ""
 
+    @abc.abstractmethod
     def send(self, notification) -> str:
-        raise NotImplementedError
+        """Hands the message to the provider; returns the provider's id of it."""
 
+    @abc.abstractmethod
     def lookup(self, notification) -> str | None:
         """The provider's id of the message sent with `notification.key`, or None when it has none."""
-        raise NotImplementedError
 
 
 def get_backend() -> BaseBackend:
