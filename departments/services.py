@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from villages.dates import cn_date
 from villages.models import MarketDay, Town
 
 from . import access
@@ -41,10 +42,6 @@ class StaleError(WrongState):
     """The form was drawn from an earlier version, or the same round was already planned (a double submit)."""
 
     code = "stale"
-
-
-def cn_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _lock_department(actor, department_id: int) -> Department:

@@ -12,6 +12,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from villages.dates import cn_date
 from villages.security import log_refusal
 
 from . import access, selectors, services
@@ -129,7 +130,7 @@ def round_new(request):
                 messages.success(
                     request,
                     _("Visit to %(town)s on %(date)s planned.")
-                    % {"town": visit.town.name, "date": services.cn_date(visit.date)},
+                    % {"town": visit.town.name, "date": cn_date(visit.date)},
                 )
                 return redirect(_board_url(department))
         return _form_page(request, department=department, form=form, status=status)
@@ -219,7 +220,6 @@ def round_cancel(request, pk: int):
     else:
         messages.success(
             request,
-            _("Visit to %(town)s on %(date)s cancelled.")
-            % {"town": visit.town.name, "date": services.cn_date(visit.date)},
+            _("Visit to %(town)s on %(date)s cancelled.") % {"town": visit.town.name, "date": cn_date(visit.date)},
         )
     return redirect(_board_url(visit.department))

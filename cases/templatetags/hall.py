@@ -5,17 +5,15 @@ import datetime as dt
 from django import template
 from django.utils import timezone
 
+from villages import dates
+
 register = template.Library()
 
 
 @register.filter
 def cn_date(value) -> str:
-    """2026年12月2日: the date as a government paper writes it (GB/T 9704: the year in full, no leading zeros)."""
-    if not value:
-        return ""
-    if isinstance(value, dt.datetime):
-        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    return f"{value.year}年{value.month}月{value.day}日"
+    """2026年12月2日: the date as a government paper writes it (villages.dates)."""
+    return dates.cn_date(value)
 
 
 @register.filter
