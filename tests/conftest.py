@@ -63,12 +63,12 @@ def town(db):
 
 @pytest.fixture
 def village(town):
-    return VillageFactory(town=town, name="爱乐村", is_sample=False)
+    return VillageFactory(town=town, name="爱乐村", is_sample=False, desk_order=1)
 
 
 @pytest.fixture
 def other_village(town):
-    return VillageFactory(town=town, name="印勇村", is_sample=False)
+    return VillageFactory(town=town, name="印勇村", is_sample=False, desk_order=2)
 
 
 @pytest.fixture
