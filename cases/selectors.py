@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncDate, TruncTime
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -128,15 +128,23 @@ def case_detail(*, user, number: str) -> Case:
     )
 
 
-def overdue_expression(now: dt.datetime | None = None) -> ExpressionWrapper:
-    """The workflow's overdue rule as a boolean annotation (cases.workflow.overdue_q)."""
-    return ExpressionWrapper(workflow.overdue_q(now), output_field=BooleanField())
+# What a row of the desk's and the queue's lists shows: the step itself, and of its case, matter, village, hamlet and
+# department only the columns on the row (a matter's guide texts are long; a page of rows need not read them).
+STEP_ROW_FIELDS = (
+    *(f.name for f in CaseStep._meta.concrete_fields),
+    *(f"case__{name}" for name in ("number", "state", "version", "applicant_name", "matter", "village", "hamlet")),
+    "case__matter__name",
+    "case__village__name",
+    "case__hamlet__name",
+    "department__name",
+)
 
 
-def _step_list(queryset: QuerySet[CaseStep], now: dt.datetime | None = None) -> QuerySet[CaseStep]:
-    now = now or timezone.now()
-    return queryset.select_related("case", "case__matter", "case__village", "case__hamlet", "department").annotate(
-        overdue=overdue_expression(now), due_light=workflow.light_expression(now)
+def _step_list(queryset: QuerySet[CaseStep]) -> QuerySet[CaseStep]:
+    # A row's light is the model's own (CaseStep.light, cases.workflow.step_light), worked out for the rows shown:
+    # cheaper than its database twin as an annotation, which the ORM would compile into every list's query.
+    return queryset.select_related("case", "case__matter", "case__village", "case__hamlet", "department").only(
+        *STEP_ROW_FIELDS
     )
 
 
@@ -169,7 +177,19 @@ def desk_waiting_count(*, village_ids) -> int:
 def desk_recent_cases(*, village_ids, limit: int = 30) -> QuerySet[Case]:
     return (
         Case.objects.filter(village_id__in=village_ids)
-        .select_related("matter", "village", "current_step", "current_step__department")
+        .select_related("matter", "current_step", "current_step__department")
+        .only(
+            "number",
+            "state",
+            "applicant_name",
+            "matter",
+            "matter__name",
+            "current_step",
+            "current_step__kind",
+            "current_step__action",
+            "current_step__department",
+            "current_step__department__name",
+        )  # fmt: skip
         .order_by("-received_at")[:limit]
     )
 
@@ -186,11 +206,10 @@ def queue_steps(*, department_ids, overdue_only: bool = False, now: dt.datetime 
     steps = _step_list(
         CaseStep.objects.filter(
             state=CaseStep.State.ACTIVE, kind=CaseStep.Kind.DEPARTMENT, department_id__in=department_ids
-        ),
-        now,
+        )
     )
     if overdue_only:
-        steps = steps.filter(overdue=True)  # type: ignore[misc]  # annotated by _step_list
+        steps = steps.filter(workflow.overdue_q(now))
     return steps.order_by("started_at", "pk")
 
 

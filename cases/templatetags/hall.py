@@ -4,7 +4,9 @@ import datetime as dt
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html
 
+from cases.workflow import Light
 from villages import dates
 
 register = template.Library()
@@ -24,6 +26,39 @@ def cn_month_day(value) -> str:
     if isinstance(value, dt.datetime):
         value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     return f"{value.month}月{value.day}日"
+
+
+# A case's state as a badge: finished well, finished otherwise, waiting for the villager, and running.
+STATE_BADGE_CLASSES = {
+    "completed": "bg-success",
+    "rejected": "bg-dark",
+    "withdrawn": "bg-dark",
+    "awaiting": "bg-warning text-dark",
+}
+
+
+@register.simple_tag
+def state_badge(case) -> str:
+    """The case's state as a badge (a tag, not an included template: the desk lists thirty of them)."""
+    return format_html(
+        '<span class="badge {} fs-6">{}</span>',
+        STATE_BADGE_CLASSES.get(case.state, "bg-primary"),
+        case.get_state_display(),
+    )
+
+
+LIGHT_BADGE_CLASSES = {Light.RED: "badge-overdue", Light.YELLOW: "badge-due-today"}
+
+
+@register.simple_tag
+def due(step, light) -> str:
+    """A listed step's due date, with its badge when it is due today or overdue (`light`: cases.workflow's)."""
+    if not step.due_on:
+        return "—"
+    html = format_html('<span class="text-nowrap">{}</span>', cn_month_day(step.due_on))
+    if light in LIGHT_BADGE_CLASSES:
+        html += format_html(' <span class="badge {}">{}</span>', LIGHT_BADGE_CLASSES[light], Light(light).label)
+    return html
 
 
 @register.filter

@@ -497,7 +497,7 @@ def test_queue_lists_oldest_first_marks_overdue_and_stops_the_clock_while_awaiti
     overdue_only = client.get("/queue/?overdue=1")
 
     assert [s.case_id for s in everything.context["page"]] == [late.pk, late_awaiting.pk, fresh.pk]
-    assert [s.overdue for s in everything.context["page"]] == [True, False, False]
+    assert [s.is_overdue for s in everything.context["page"]] == [True, False, False]
     assert [s.case_id for s in overdue_only.context["page"]] == [late.pk]
     counts = everything.context["counts"]
     assert (counts["total"], counts["overdue"], counts["awaiting"], counts["not_accepted"]) == (3, 1, 1, 3)
