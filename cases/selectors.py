@@ -40,6 +40,24 @@ def published_matters(*, town) -> QuerySet[Matter]:
     )
 
 
+def desk_matters(*, town, at_department_desk: bool = False) -> QuerySet[Matter]:
+    """The matters a desk may open a case for: the published ones; a department's desk only those that need no
+    village certificate."""
+    matters = published_matters(town=town)
+    if at_department_desk:
+        matters = matters.filter(needs_village_certificate=False)
+    return matters
+
+
+def intake_matters(*, town, at_department_desk: bool = False) -> QuerySet[Matter]:
+    """`desk_matters` as the desk's choose-the-matter list shows them: code, name and category."""
+    return (
+        desk_matters(town=town, at_department_desk=at_department_desk)
+        .select_related(None)
+        .only("code", "name", "category")
+    )
+
+
 def guide_by_category(*, town) -> list[tuple[str | Promise, list[Matter]]]:
     """The catalogue grouped under its categories, in the category order of the model."""
     matters = list(published_matters(town=town))
@@ -198,7 +216,11 @@ def desk_recent_cases(*, village_ids, limit: int = 30) -> QuerySet[Case]:
 
 
 def queue_departments(*, user) -> QuerySet[Department]:
-    return Department.objects.filter(pk__in=roles_for(user).clerk_department_ids).order_by("desk_order", "name")
+    return (
+        Department.objects.filter(pk__in=roles_for(user).clerk_department_ids)
+        .select_related("town")
+        .order_by("desk_order", "name")
+    )
 
 
 def queue_steps(*, department_ids, overdue_only: bool = False, now: dt.datetime | None = None) -> QuerySet[CaseStep]:

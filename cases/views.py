@@ -53,7 +53,7 @@ def desk(request):
             "waiting": list(waiting[:DESK_WAITING_LIMIT]),
             "waiting_count": selectors.desk_waiting_count(village_ids=village_ids),
             "recent": list(selectors.desk_recent_cases(village_ids=village_ids)),
-            "matters": list(selectors.published_matters(town=town)),
+            "matters": list(selectors.intake_matters(town=town)),
             "shifts": shifts_of_cadre(user=request.user, village_ids=village_ids),
             "today": timezone.localdate(),
             "consultation_form": forms.ConsultationForm(
@@ -65,9 +65,7 @@ def desk(request):
 
 def _intake_matter(request, town, *, for_department: bool):
     code = request.GET.get("matter") or request.POST.get("matter") or ""
-    matters = selectors.published_matters(town=town).prefetch_related("materials")
-    if for_department:
-        matters = matters.filter(needs_village_certificate=False)
+    matters = selectors.desk_matters(town=town, at_department_desk=for_department).prefetch_related("materials")
     matter = matters.filter(code=code).first()
     if matter is None:
         messages.error(request, _("Choose a matter from the catalogue first."))
@@ -232,9 +230,7 @@ def queue(request):
             "counts": counts,
             "county_steps": list(county_steps[:QUEUE_COUNTY_LIMIT]),
             "county_count": selectors.queue_county_count(department_ids=department_ids),
-            "intake_matters": list(selectors.published_matters(town=town).filter(needs_village_certificate=False))
-            if town
-            else [],
+            "intake_matters": list(selectors.intake_matters(town=town, at_department_desk=True)) if town else [],
             "villages": list(Village.objects.filter(town=town).order_by("desk_order")) if town else [],
             "consultation_form": forms.ConsultationForm(villages=Village.objects.filter(town=town)),
             "next_market_days": selectors.next_market_days(town=town) if town else [],

@@ -26,7 +26,9 @@ def department_roles(user) -> list[tuple[int, str]]:
     """(department id, role) for each active membership."""
     if not user.is_authenticated:
         return []
-    return list(DepartmentMember.objects.filter(user=user, is_active=True).values_list("department_id", "role"))
+    return list(
+        DepartmentMember.objects.filter(user=user, is_active=True).order_by().values_list("department_id", "role")
+    )
 
 
 # --- the county officer's rounds (县级约办 planned as visits to the towns' halls) ----------------------------------

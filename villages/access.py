@@ -23,7 +23,9 @@ def is_office_of(user, town_id: int | None) -> bool:
 def cadre_village_ids(user) -> frozenset[int]:
     if not user.is_authenticated:
         return frozenset()
-    return frozenset(VillageCadre.objects.filter(user=user, is_active=True).values_list("village_id", flat=True))
+    return frozenset(
+        VillageCadre.objects.filter(user=user, is_active=True).order_by().values_list("village_id", flat=True)
+    )
 
 
 def town_roles(user) -> list[tuple[int, str]]:
@@ -32,7 +34,7 @@ def town_roles(user) -> list[tuple[int, str]]:
         return []
     cached = getattr(user, "_hall_town_roles", None)
     if cached is None:
-        cached = list(TownStaff.objects.filter(user=user, is_active=True).values_list("town_id", "role"))
+        cached = list(TownStaff.objects.filter(user=user, is_active=True).order_by().values_list("town_id", "role"))
         user._hall_town_roles = cached
     return cached
 
@@ -54,7 +56,9 @@ def county_office_counties(user) -> frozenset[str]:
         return frozenset()
     cached = getattr(user, "_hall_counties", None)
     if cached is None:
-        cached = frozenset(CountyStaff.objects.filter(user=user, is_active=True).values_list("county", flat=True))
+        cached = frozenset(
+            CountyStaff.objects.filter(user=user, is_active=True).order_by().values_list("county", flat=True)
+        )
         user._hall_counties = cached
     return cached
 

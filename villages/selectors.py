@@ -67,7 +67,6 @@ def shifts_of_cadre(*, user, village_ids, today=None, limit: int = 4) -> list[Du
             market_day__is_cancelled=False,
         )
         .select_related("market_day", "market_day__town", "village", "cadre", "substitute")
-        .distinct()
         .order_by("market_day__date", "village__desk_order")[:limit]
     )
 
