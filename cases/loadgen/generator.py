@@ -2,6 +2,7 @@
 
 import bisect
 import datetime as dt
+import operator
 import random
 import secrets
 import zoneinfo
@@ -10,8 +11,6 @@ from collections import defaultdict
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
-from django.db import connection, transaction
-from django.db.models import JSONField
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.cn import ric
@@ -32,12 +31,13 @@ from departments.models import DepartmentMember
 from villages.models import Consultation, Hamlet, MarketDay, Town, TownStaff, Village, VillageCadre
 
 from .life import Life
-from .records import MatterInfo, People, Plan, StepTemplate, WorkDays
+from .records import MatterInfo, People, Plan, StepTemplate, Texts, WorkDays
 from .shape import (
     CONSULTATION_TOPICS,
     DEFAULT_MATTER_WEIGHT,
     GIVEN,
     MATTER_WEIGHTS,
+    MEDIATION_NOTES,
     OLD_AGE_MATTERS,
     P_DESK_INTAKE,
     P_OPEN_AWAITING,
@@ -45,6 +45,7 @@ from .shape import (
     UTC,
     VILLAGE_WEIGHTS,
 )
+from .writing import Inserter, Table
 
 # --- the generator ---------------------------------------------------------------------------------------------
 
@@ -59,56 +60,37 @@ class _Event:
     compute_hash = CaseEvent.compute_hash
 
 
-class Inserter:
-    """`bulk_create` everywhere; on PostgreSQL, COPY (several times faster: no per-value preparation in the ORM, no
-    giant INSERT statement). Rows are dicts keyed by attname, with their id when it was reserved."""
+# The columns of each table in the order `Generator.write` builds its rows (every concrete column: `Table` checks).
+STEP_KEYS = (
+    "order", "kind", "department_id", "desk_department_id", "action", "time_limit_days", "county_mode", "state",
+    "started_at", "due_on", "due_at", "accepted_at", "accepted_by_id", "finished_at", "finished_by_id", "outcome",
+    "return_count",
+)  # fmt: skip
+EVENT_COLUMNS = (
+    "case_id", "seq", "at", "actor_id", "actor_name", "action", "step_id", "from_state", "to_state", "note",
+    "prev_hash", "hash", "key_id",
+)  # fmt: skip
+SEAL_COLUMNS = ("village_id", "seal", "case_id", "step_id", "used_by_id", "used_at", "purpose")
+APPOINTMENT_KEYS = (
+    "department_id", "date", "time", "place", "state", "booked_by_id", "booked_at", "confirmed_by_id", "confirmed_at",
+    "finished_at", "note",
+)  # fmt: skip
 
+
+class Tables:
     def __init__(self):
-        self.copy = connection.vendor == "postgresql"
+        every = lambda model: tuple(f.attname for f in model._meta.concrete_fields)  # noqa: E731
+        self.case = Table(Case, every(Case))
+        self.step = Table(CaseStep, (*STEP_KEYS, "id", "case_id", "town_id", "village_id"))
+        self.event = Table(CaseEvent, EVENT_COLUMNS)
+        self.seal = Table(SealUse, SEAL_COLUMNS)
+        self.appointment = Table(Appointment, (*APPOINTMENT_KEYS, "case_id", "step_id"))
+        self.rating = Table(Rating, every(Rating))
+        self.rectification = Table(Rectification, tuple(n for n in every(Rectification) if n != "id"))
+        self.consultation = Table(Consultation, tuple(n for n in every(Consultation) if n != "id"))
+        self.step_values = operator.itemgetter(*STEP_KEYS)
 
-    def reserve(self, model, count: int) -> list[int]:
-        """Ids for rows to be inserted in this transaction, so rows can point at each other before they exist."""
-        if not count:
-            return []
-        table, pk = model._meta.db_table, model._meta.pk.column
-        with connection.cursor() as cursor:
-            if self.copy:
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, count]
-                )
-                return [value for (value,) in cursor.fetchall()]
-            # SQLite: the settings take the write lock at BEGIN, so nobody else can insert until we commit.
-            quote = connection.ops.quote_name
-            cursor.execute(f"SELECT COALESCE(MAX({quote(pk)}), 0) FROM {quote(table)}")
-            first = cursor.fetchone()[0] + 1
-            return list(range(first, first + count))
-
-    def insert(self, model, rows: list[dict]) -> None:
-        if not rows:
-            return
-        if not self.copy:
-            model.objects.bulk_create([model(**row) for row in rows], batch_size=1000)
-            return
-        from psycopg.types.json import Jsonb
-
-        fields = [f for f in model._meta.concrete_fields if not f.primary_key or f.attname in rows[0]]
-        defaults = {f.attname: f.get_default() for f in fields}
-        json = {f.attname for f in fields if isinstance(f, JSONField)}
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(f.column) for f in fields)
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(
-                    [
-                        Jsonb(row.get(f.attname, defaults[f.attname]))
-                        if f.attname in json
-                        else row.get(f.attname, defaults[f.attname])
-                        for f in fields
-                    ]
-                )
+        self.appointment_values = operator.itemgetter(*APPOINTMENT_KEYS)
 
 
 class Generator:
@@ -128,7 +110,9 @@ class Generator:
             self.hamlets[village_id].append(hamlet_id)
         self.matters = self._catalogue()
         self.people = self._people()
-        self.inserter = Inserter()
+        self.tables = Tables()
+        self.inserter = Inserter([*(t.model for t in vars(self.tables).values() if isinstance(t, Table)), CaseCounter])
+        self.text = Texts(MEDIATION_NOTES)
         self.village_names = {v.pk: v.name for v in self.villages}
         self.matter_names = {m.matter.pk: m.matter.name for m in self.matters}
         self.matter_weights = list(
@@ -324,12 +308,11 @@ class Generator:
 
     def write(self, plans: list[Plan], counters: dict[dt.date, int]) -> tuple[int, int]:
         """One batch, one transaction. Returns (steps, events) written."""
-        town, inserter = self.town, self.inserter
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                # Synthetic rows: a crash may lose the last batches, never corrupt; commits stop waiting for the disk.
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        town, inserter, tables, tz = self.town, self.inserter, self.tables, self.tz
+        town_id, code = town.pk, town.code
+        step_values, appointment_values, case_row = tables.step_values, tables.appointment_values, tables.case.row
+        seal_text, purpose_text = self.text.seal, self.text.seal_purpose
+        with inserter.batch():
             # Ids first: a case points at its current step, events at steps, and each chain's hash covers the ids.
             case_ids = inserter.reserve(Case, len(plans))
             step_ids = iter(inserter.reserve(CaseStep, sum(len(plan.steps) for plan in plans)))
@@ -338,75 +321,52 @@ class Generator:
             key_id = history_keys.current_key_id()  # signed like the services sign: HMAC under the current key
             cases, steps, events, seals, appointments, ratings, rectifications = [], [], [], [], [], [], []
             for case_id, plan in zip(case_ids, plans, strict=True):
-                day = plan.case["received_at"].astimezone(self.tz).date()
+                case = plan.case
+                village_id = case["village_id"]
+                day = case["received_at"].astimezone(tz).date()
                 counters[day] = counters.get(day, 0) + 1
                 touched.add(day)
-                number = f"{town.code}-{day:%Y%m%d}-{counters[day]:04d}"
+                number = f"{code}-{day:%Y%m%d}-{counters[day]:04d}"
                 ids = [next(step_ids) for _ in plan.steps]
-                steps += [
-                    {**step, "id": pk, "case_id": case_id, "town_id": town.pk, "village_id": plan.case["village_id"]}
-                    for pk, step in zip(ids, plan.steps, strict=True)
-                ]
-                prev = ""
-                for seq, (action, at, actor, index, from_state, to_state, note) in enumerate(plan.events, 1):
-                    event = _Event(
-                        case_id=case_id,
-                        seq=seq,
-                        at=at.astimezone(UTC),  # as it reads back from the database: the hash covers it
-                        actor_id=actor[0],
-                        actor_name=actor[1],
-                        action=action,
-                        step_id=ids[index] if index is not None else None,
-                        from_state=from_state,
-                        to_state=to_state,
-                        note=note,
-                        prev_hash=prev,
-                        key_id=key_id,
-                    )
-                    event.hash = prev = event.compute_hash()
-                    events.append(event.__dict__)
+                for pk, step in zip(ids, plan.steps, strict=True):
+                    steps.append((*step_values(step), pk, case_id, town_id, village_id))
+                head = _chain(case_id, key_id, plan.events, ids, events)
                 cases.append(
-                    {
-                        **plan.case,
-                        "id": case_id,
-                        "number": number,
-                        "token": secrets.token_urlsafe(24),
-                        "town_id": town.pk,
-                        "current_step_id": ids[plan.current] if plan.current is not None else None,
-                        "history_length": len(plan.events),
-                        "history_head": prev,
-                    }
-                )
-                village, matter = self.village_names[plan.case["village_id"]], self.matter_names[plan.case["matter_id"]]
-                for index, at, actor in plan.seals:
-                    seals.append(
+                    case_row(
                         {
-                            "village_id": plan.case["village_id"],
-                            "seal": _("%(village)s villagers' committee seal") % {"village": village},
-                            "case_id": case_id,
-                            "step_id": ids[index],
-                            "used_by_id": actor[0],
-                            "used_at": at,
-                            "purpose": _("Village certificate for %(matter)s, case %(number)s")
-                            % {"matter": matter, "number": number},
+                            **case,
+                            "id": case_id,
+                            "number": number,
+                            "token": secrets.token_urlsafe(24),
+                            "town_id": town_id,
+                            "current_step_id": ids[plan.current] if plan.current is not None else None,
+                            "history_length": len(plan.events),
+                            "history_head": head,
                         }
                     )
+                )
+                if plan.seals:
+                    seal = seal_text % {"village": self.village_names[village_id]}
+                    purpose = purpose_text % {"matter": self.matter_names[case["matter_id"]], "number": number}
+                    for index, at, actor in plan.seals:
+                        seals.append((village_id, seal, case_id, ids[index], actor[0], at, purpose))
                 for appointment in plan.appointments:
-                    row = {key: value for key, value in appointment.items() if key != "step"}
-                    appointments.append({**row, "case_id": case_id, "step_id": ids[appointment["step"]]})
+                    appointments.append((*appointment_values(appointment), case_id, ids[appointment["step"]]))
                 if plan.rating:
                     rating_id = next(rating_ids)
-                    ratings.append({**plan.rating, "id": rating_id, "case_id": case_id, "town_id": town.pk})
+                    rating = {**plan.rating, "id": rating_id, "case_id": case_id, "town_id": town_id}
+                    ratings.append(tables.rating.row(rating))
                     if plan.rectification:
-                        rectifications.append({**plan.rectification, "rating_id": rating_id})
+                        rectifications.append(tables.rectification.row({**plan.rectification, "rating_id": rating_id}))
             # Foreign keys are checked at commit (Django makes them deferrable), so the order is free.
-            inserter.insert(Case, cases)
-            inserter.insert(CaseStep, steps)
-            inserter.insert(CaseEvent, events)
-            inserter.insert(SealUse, seals)
-            inserter.insert(Appointment, appointments)
-            inserter.insert(Rating, ratings)
-            inserter.insert(Rectification, rectifications)
+            inserter.insert(tables.case, cases)
+            inserter.insert(tables.step, steps)
+            inserter.insert(tables.event, events)
+            inserter.insert(tables.seal, seals)
+            inserter.insert(tables.appointment, appointments)
+            inserter.insert(tables.rating, ratings)
+            inserter.insert(tables.rectification, rectifications)
+            inserter.referenced(Town, {town_id})
             CaseCounter.objects.bulk_create(
                 [CaseCounter(town=town, date=day, last=counters[day]) for day in sorted(touched)],
                 update_conflicts=True,
@@ -426,17 +386,37 @@ class Generator:
                 )
                 who = self.people.cadre(rng, village.pk) if village else rng.choice(self.people.office)
                 rows.append(
-                    {
-                        "town_id": self.town.pk,
-                        "village_id": village.pk if village else None,
-                        "topic": rng.choices(topics, weights=weights)[0],
-                        "people": rng.choices((1, 2, 3, 4, 6), weights=(80, 12, 5, 2, 1))[0],
-                        "recorded_at": moment,
-                        "recorded_by_id": who[0],
-                    }
+                    self.tables.consultation.row(
+                        {
+                            "town_id": self.town.pk,
+                            "village_id": village.pk if village else None,
+                            "topic": rng.choices(topics, weights=weights)[0],
+                            "people": rng.choices((1, 2, 3, 4, 6), weights=(80, 12, 5, 2, 1))[0],
+                            "recorded_at": moment,
+                            "recorded_by_id": who[0],
+                        }
+                    )
                 )
-            with transaction.atomic():
-                self.inserter.insert(Consultation, rows)
+            with self.inserter.batch():
+                self.inserter.insert(self.tables.consultation, rows)
+
+
+def _chain(case_id: int, key_id: str, planned: list[tuple], step_ids: list[int], out: list[tuple]) -> str:
+    """One case's history rows, each hashed by `CaseEvent.compute_hash` over its predecessor's hash; the head."""
+    prev = ""
+    event = _Event(case_id=case_id, key_id=key_id)
+    for seq, (action, at, (actor_id, actor_name), index, from_state, to_state, note) in enumerate(planned, 1):
+        at = at.astimezone(UTC)  # as it reads back from the database: the hash covers it
+        step_id = step_ids[index] if index is not None else None
+        event.seq, event.at, event.actor_id, event.actor_name, event.action = seq, at, actor_id, actor_name, action
+        event.step_id, event.from_state, event.to_state, event.note = step_id, from_state, to_state, note
+        event.prev_hash = prev
+        digest = event.compute_hash()
+        out.append(
+            (case_id, seq, at, actor_id, actor_name, action, step_id, from_state, to_state, note, prev, digest, key_id)
+        )
+        prev = digest
+    return prev
 
 
 def _accumulate(values):

@@ -4,8 +4,6 @@ import datetime as dt
 import random
 from typing import TYPE_CHECKING
 
-from django.utils.translation import gettext as _
-
 from cases import workflow
 from cases.models import (
     Appointment,
@@ -13,7 +11,6 @@ from cases.models import (
     CaseEvent,
     CaseStep,
     Matter,
-    MediationOutcome,
     Proxy,
     Rating,
 )
@@ -25,7 +22,6 @@ from .shape import (
     BAD_REASONS,
     COUNTY_OUTCOMES,
     DONE_OUTCOMES,
-    MEDIATION_NOTES,
     MEDIATION_OUTCOMES,
     MEDIATION_WEIGHTS,
     NOBODY,
@@ -79,6 +75,7 @@ class Life:
     def __init__(self, gen: "Generator", rng: random.Random, info: MatterInfo, village: Village, received_at):
         self.g, self.rng, self.info, self.village = gen, rng, info, village
         self.cal = gen.cal
+        self.text = gen.text
         self.now = gen.now
         self.state = S.RECEIVED
         self.paused_from = ""
@@ -87,33 +84,11 @@ class Life:
         self.closing_reason = ""
         self.mediation_outcome = ""
         self.returned = False
-        self.steps = [
-            {
-                "order": i + 1,
-                "kind": t.kind,
-                "department_id": t.department_id,
-                "desk_department_id": t.desk_department_id,
-                "action": t.action,
-                "time_limit_days": t.time_limit_days,
-                "county_mode": t.county_mode,
-                "state": SS.PENDING,
-                "started_at": None,
-                "due_on": None,
-                "due_at": None,
-                "accepted_at": None,
-                "accepted_by_id": None,
-                "finished_at": None,
-                "finished_by_id": None,
-                "outcome": "",
-                "return_count": 0,
-            }
-            for i, t in enumerate(info.steps)
-        ]
+        self.steps = [dict(row) for row in info.step_rows]  # the route copied into steps, each waiting
         self.plan = Plan(case={}, steps=self.steps)
         self.received_at = received_at
         self.accepted_at = received_at  # 受理 at intake, unless it opens awaiting materials (run)
-        promised = workflow.deadline(received_at, info.matter.promised_days, calendar=self.cal)
-        self.expected_on, self.expected_at = promised.due_on, promised.overdue_at
+        self.expected_on, self.expected_at = self.cal.deadline(received_at, info.matter.promised_days)
 
     # the services' moves --------------------------------------------------------------------------------------
 
@@ -146,11 +121,12 @@ class Life:
 
     def activate(self, i: int, at, actor) -> None:
         step = self.steps[i]
+        due_on, due_at = self.cal.deadline(at, step["time_limit_days"])
         step.update(
             state=workflow.step_started(step["state"]),
             started_at=at,
-            due_on=(due := workflow.deadline(at, step["time_limit_days"], calendar=self.cal)).due_on,
-            due_at=due.overdue_at,
+            due_on=due_on,
+            due_at=due_at,
             accepted_at=None,
             accepted_by_id=None,
             finished_at=None,
@@ -158,7 +134,7 @@ class Life:
         )
         self.current = i
         if step["kind"] == CaseStep.Kind.COUNTY and step["county_mode"] == Matter.CountyMode.REFERRAL:
-            note = _("Approved form to be taken to %(department)s.") % {"department": self.info.steps[i].label}
+            note = self.text.referred % {"department": self.info.steps[i].label}
             self.move(M.REFER, at, actor, i, note)
 
     def advance(self, i: int, at, actor) -> None:
@@ -202,14 +178,12 @@ class Life:
         waited = self.cal.between(self.paused_at, brought_at)
         step = self.steps[i]
         if waited:
-            due = workflow.extended(step["due_on"], waited, calendar=self.cal)
-            step["due_on"], step["due_at"] = due.due_on, due.overdue_at
-            promised = workflow.extended(self.expected_on, waited, calendar=self.cal)
-            self.expected_on, self.expected_at = promised.due_on, promised.overdue_at
+            step["due_on"], step["due_at"] = self.cal.extended(step["due_on"], waited)
+            self.expected_on, self.expected_at = self.cal.extended(self.expected_on, waited)
         self.missing_ids = set()
         if self.accepted_at is None:
             self.accepted_at = brought_at
-        note = _("Clock stopped for %(days)s working day(s).") % {"days": waited}
+        note = self.text.clock_stopped % {"days": waited}
         self.move(M.MATERIALS_BROUGHT, brought_at, actor, i, note)
         self.paused_from, self.paused_at = "", None
         self.cursor = brought_at
@@ -268,7 +242,7 @@ class Life:
         if fate < P_REJECT + P_WITHDRAW:
             self.close(i, end, actor, M.WITHDRAW, rng.choice(WITHDRAW_REASONS[:3]))
             return
-        outcome = _("Facts verified; village certificate stamped.")
+        outcome = self.text.stamped
         self.plan.seals.append((i, end, actor))
         self.end_step(
             i,
@@ -325,7 +299,7 @@ class Life:
         if self.info.matter.category == Matter.Category.DISPUTE and is_last_desk:
             # The last desk of a dispute records how the mediation ended, like services.step_complete.
             self.mediation_outcome = rng.choices(MEDIATION_OUTCOMES, weights=MEDIATION_WEIGHTS)[0]
-            outcome = f"{MediationOutcome(self.mediation_outcome).label}：{MEDIATION_NOTES[self.mediation_outcome]}"
+            outcome = self.text.mediation[self.mediation_outcome]
         self.end_step(i, M.COMPLETE, end, actor, outcome)
         self.advance(i, end, actor)
         self.cursor = end
@@ -342,7 +316,7 @@ class Life:
         for attempt in range(3):
             day = self.g.market_day_on_or_after(self.cal.local(booked) + dt.timedelta(days=3))
             when = rng.choice(APPOINTMENT_TIMES)
-            place = _("Town service hall")
+            place = self.text.hall
             appointment = {
                 "step": i,
                 "department_id": template.department_id,
@@ -416,9 +390,9 @@ class Life:
             "rated_at": rated_at,
             "recorded_by_id": recorder[0] if recorder else None,
         }
-        label = str(Rating.Level(level).label)
+        label = self.text.levels[level]
         if reasons:
-            label = f"{label}：{'、'.join(str(Rating.Reason(r).label) for r in reasons)}"
+            label = f"{label}：{'、'.join(self.text.reasons[r] for r in reasons)}"
         self.move(M.RATE, rated_at, recorder or NOBODY, None, label)
         if level > Rating.Level.DISSATISFIED:
             return
@@ -429,14 +403,14 @@ class Life:
             department_id = last["desk_department_id"] or last["department_id"]
         elif last is not None:
             department_id = last["department_id"]
-        due = workflow.deadline(rated_at, RECTIFICATION_DAYS, calendar=self.cal)
+        due_on, due_at = self.cal.deadline(rated_at, RECTIFICATION_DAYS)
         rectification = {
             "town_id": self.village.town_id,
             "department_id": department_id,
             "village_id": self.village.pk,
             "opened_at": rated_at,
-            "due_on": due.due_on,
-            "due_at": due.overdue_at,
+            "due_on": due_on,
+            "due_at": due_at,
         }
         done_at = self.cal.after(rated_at, rng.randint(1, RECTIFICATION_DAYS + 8), rng)
         if done_at <= self.now and rng.random() < 0.9:
@@ -454,7 +428,7 @@ class Life:
                 done_at=done_at,
                 done_by_id=doer[0],
             )
-            note = _("%(action)s (follow-up call: %(result)s)") % {"action": action, "result": _("Satisfied")}
+            note = self.text.rectified % {"action": action, "result": self.text.satisfied}
             self.move(M.RECTIFY, done_at, doer, None, note)
         self.plan.rectification = rectification
 
