@@ -21,6 +21,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db import transaction
 from django.db.models import Min, Q, Sum
@@ -158,24 +159,24 @@ class Ledger:
         stored = StoredMonth.objects.filter(town=town, definitions=DEFINITIONS).values_list("month", "settled_before")
         return cls({month: before for month, before in stored if month not in stale})
 
+    @cached_property
+    def _bounds(self) -> list[tuple[dt.date, dt.datetime, dt.datetime]]:
+        return [(month, _midnight(month), _midnight(_next_month(month))) for month in sorted(self.months)]
+
     def split(self, span: f.Span) -> tuple[list[dt.date], list[f.Span]]:
         """The stored months wholly inside the span, and the rest of the span as spans counted from the rows."""
         stored: list[dt.date] = []
         rest: list[f.Span] = []
-        open_from: dt.datetime | None = None
-        month = _first_of(timezone.localdate(span.start))
-        while _midnight(month) < span.end:
-            start, end = _midnight(month), _midnight(_next_month(month))
-            if month in self.months and start >= span.start and end <= span.end:
-                if open_from is not None:
-                    rest.append(f.Span(start=open_from, end=start, now=span.now, town=span.town))
-                    open_from = None
-                stored.append(month)
-            elif open_from is None:
-                open_from = max(start, span.start)
-            month = _next_month(month)
-        if open_from is not None:
-            rest.append(f.Span(start=open_from, end=span.end, now=span.now, town=span.town))
+        counted_to = span.start
+        for month, start, end in self._bounds:
+            if start < span.start or end > span.end:
+                continue
+            if counted_to < start:
+                rest.append(f.Span(start=counted_to, end=start, now=span.now, town=span.town))
+            stored.append(month)
+            counted_to = end
+        if counted_to < span.end:
+            rest.append(f.Span(start=counted_to, end=span.end, now=span.now, town=span.town))
         return stored, rest
 
 
@@ -222,6 +223,19 @@ def count(town, span: f.Span, *, grouped: bool, ledger: Ledger | None = None, ta
     return result
 
 
+def _runs(months: list[dt.date], ledger: Ledger) -> list[tuple[dt.date, dt.date, dt.datetime]]:
+    """The stored months (in order) as runs of consecutive months final before the same moment (first, last, moment):
+    months stored by one `stats_store` share it, so ten years of them are one condition rather than 120."""
+    runs: list[tuple[dt.date, dt.date, dt.datetime]] = []
+    for month in months:
+        before = ledger.months[month]
+        if runs and runs[-1][2] == before and _next_month(runs[-1][1]) == month:
+            runs[-1] = (runs[-1][0], month, before)
+        else:
+            runs.append((month, month, before))
+    return runs
+
+
 def _unsettled(town, span: f.Span, table: str, months: list[dt.date], ledger: Ledger, dimensions) -> Tally:
     """The rows of stored months that were not final when stored (steps still open then), counted from the rows."""
     tally = Tally()
@@ -233,9 +247,9 @@ def _unsettled(town, span: f.Span, table: str, months: list[dt.date], ledger: Le
         if source.settled is None:
             continue
         per_month = Q(pk__in=[])
-        for month in months:
-            piece = month_span(month, now=span.now, town=town)
-            per_month |= source.range(piece) & ~source.settled(ledger.months[month])
+        for first, last, before in _runs(months, ledger):
+            piece = f.Span(start=_midnight(first), end=_midnight(_next_month(last)), now=span.now, town=town)
+            per_month |= source.range(piece) & ~source.settled(before)
         # Not final at the earliest store is implied by each month's own condition (final is for ever): said once
         # outright, it lets the database start from the few open rows and those finished since, not the whole span.
         within = ~source.settled(min(ledger.months[month] for month in months)) & per_month

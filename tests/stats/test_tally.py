@@ -121,6 +121,35 @@ def test_a_year_of_stored_months_costs_the_same_queries_as_one(world, town_offic
     assert _figures(world.town, Period.year(2026), later) == _from_rows(world.town, Period.year(2026), later)
 
 
+def test_months_stored_at_different_moments_each_keep_their_own_moment(world, department, village):
+    """The stored months are read as runs of months stored at one moment (one condition for ten years stored by one
+    `stats_store`); a month stored earlier keeps its own moment: a step still open then is counted from its row."""
+    february = make_case(matter=world.late.matter, village=village, received_at=local(2026, 2, 10, 9),
+                         state="in_progress",
+                         steps=[desk_step(department, state=S.ACTIVE, started=local(2026, 2, 10, 9),
+                                          due=local(2026, 2, 20))])  # fmt: skip
+    tally.store_month(world.town, dt.date(2026, 2, 1), now=local(2026, 3, 5, 10))
+    # Done late, after February was stored and before March was.
+    CaseStep.objects.filter(case=february).update(state=S.DONE, finished_at=local(2026, 3, 10, 9))
+    tally.store_month(world.town, dt.date(2026, 3, 1), now=NOW)
+    ledger = tally.Ledger.load(world.town)
+    assert len(tally._runs(sorted(ledger.months), ledger)) == 2
+
+    quarter = Period.quarter(2026, 1)
+    assert _figures(world.town, quarter)["figures"]["overdue_steps"] == 3  # February's and March's two
+    assert _figures(world.town, quarter) == _from_rows(world.town, quarter)
+
+
+def test_months_stored_together_are_one_run(world, town_office):
+    ConsultationFactory(town=world.town, people=1, recorded_at=local(2025, 1, 5, 9), recorded_by=town_office)
+    tally.store(world.town, now=NOW)
+    ledger = tally.Ledger.load(world.town)
+    assert len(ledger.months) == 15  # January 2025 to March 2026
+    assert tally._runs(sorted(ledger.months), ledger) == [
+        (dt.date(2025, 1, 1), dt.date(2026, 3, 1), ledger.months[dt.date(2026, 3, 1)])
+    ]
+
+
 def test_a_month_stored_under_other_definitions_is_counted_from_its_rows_until_stored_again(world):
     """A figure added (代办件数) or a definition changed: the months stored before are not read, or they would lack
     it; `stats_store` stores them again."""
