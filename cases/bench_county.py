@@ -50,7 +50,7 @@ def county_officer():
     return staff.user if staff else None
 
 
-def retarget(pages, page_type, request_type, county_url: str | None, officer):
+def retarget(pages, page_type, request_type, county_url: str | None, officer, *, town_code: str):
     """The plain bench's pages with the county's targets, the hall board and the county dashboard added."""
     out = []
     for page in pages:
@@ -61,7 +61,8 @@ def retarget(pages, page_type, request_type, county_url: str | None, officer):
         out.append(page)
     from django.urls import reverse
 
-    out.append(page_type("hall board", None, [request_type(reverse("hall"))], FLAT_MS, FLAT_RATIO, True))
+    hall = reverse("town:hall", kwargs={"town_code": town_code})  # /hall/ itself is the towns' chooser in a county
+    out.append(page_type("hall board", None, [request_type(hall)], FLAT_MS, FLAT_RATIO, True))
     if county_url and officer is not None:
         out.append(page_type("county dashboard", officer, [request_type(county_url)], COUNTY_MS, None, False))
     return out

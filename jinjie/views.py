@@ -31,7 +31,7 @@ def home(request, town_code=None):
     """The public home: the town's, or — several towns and none in the address — the county's towns to choose."""
     where = public_town(town_code)
     if where.several and not where.prefixed:
-        return render(request, "jinjie/county_home.html", {"towns": where.towns, "county": where.towns[0].county})
+        return _choose_town(request, where)
     town = where.town
     return render(
         request,
@@ -44,6 +44,10 @@ def home(request, town_code=None):
             "next_days": next_market_days(town=town) if town else [],
         },
     )
+
+
+def _choose_town(request, where):
+    return render(request, "jinjie/county_home.html", {"towns": where.towns, "county": where.towns[0].county})
 
 
 @never_cache
@@ -70,6 +74,9 @@ def no_role(request):
 def hall_board(request, town_code=None):
     """The hall's TV: today's desks and queues, readable from five metres, no personal data. Each town its own."""
     where = public_town(town_code)
+    if where.several and not where.prefixed:
+        # A county's server: which hall's board is for the town to choose, never the first town's by default.
+        return _choose_town(request, where)
     town = where.town
     if town is None:
         raise Http404

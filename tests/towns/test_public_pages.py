@@ -102,6 +102,15 @@ def test_each_town_has_its_own_hall_board(client, town, second_town, village, se
     assert client.get("/451425104/hall/calls.json").json() == {"calls": []}
 
 
+def test_hall_board_address_without_town_lets_a_county_choose_the_hall(client, town, second_town, village):
+    MarketDayFactory(town=town, date=timezone.localdate())
+
+    html = client.get("/hall/").content.decode()
+
+    assert 'href="/451425102/hall/"' in html and 'href="/451425104/hall/"' in html
+    assert "爱乐村" not in html  # not the first town's board
+
+
 def test_hall_board_of_a_one_town_deployment_is_unchanged(client, town, village):
     MarketDayFactory(town=town, date=timezone.localdate())
 

@@ -276,9 +276,10 @@ class Command(BaseCommand):
         case = ctx.cases[0]
         staff = throughput.STAFF_SHARE
         targets = [
-            throughput.Target("hall board", reverse("hall")),
-            throughput.Target("hall board JSON", reverse("tickets:board_calls")),
-            throughput.Target("guide", reverse("cases:guide")),
+            # The town's own addresses: in a county, /hall/ and /guide/ are where the towns are chosen.
+            throughput.Target("hall board", reverse("town:hall", kwargs={"town_code": ctx.town.code})),
+            throughput.Target("hall board JSON", reverse("town:board_calls", kwargs={"town_code": ctx.town.code})),
+            throughput.Target("guide", reverse("town:guide", kwargs={"town_code": ctx.town.code})),
             throughput.Target("guide matter", matter.get_absolute_url()),
             throughput.Target("tracking /t/", reverse("cases:public_token", kwargs={"token": case.token})),
             throughput.Target("desk", reverse("cases:desk"), ctx.cadre, staff),
@@ -356,7 +357,9 @@ class Command(BaseCommand):
             if options["county"]:
                 last_month = dt.date.today().replace(day=1) - dt.timedelta(days=1)
                 county_url = reverse("admin:stats_county") + f"?county={ctx.town.county}&period={last_month:%Y-%m}"
-                pages = bench_county.retarget(pages, Page, Request, county_url, bench_county.county_officer())
+                pages = bench_county.retarget(
+                    pages, Page, Request, county_url, bench_county.county_officer(), town_code=ctx.town.code
+                )
             for page in pages:
                 if wanted and page.name not in wanted:
                     continue
