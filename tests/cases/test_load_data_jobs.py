@@ -176,3 +176,47 @@ def test_bench_county_spreads_the_size_over_the_towns_and_times_the_county_pages
     assert pages["stats year"]["target_ms"] == 200.0
     assert pages["county dashboard"]["target_ms"] == 1000.0
     assert pages["hall board"]["queries"][0] >= 1  # the page's own cost, not the public cache's copy
+
+
+# --- references checked once per batch (cases/loadgen/writing.py) ----------------------------------------------
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_pointing_at_a_missing_row_is_refused_and_rolled_back():
+    """With the constraints' per-row triggers off for the batch, the batch checks the references itself."""
+    from django.db import IntegrityError
+    from django.utils import timezone
+
+    from cases.loadgen.writing import Inserter, Table
+    from villages.models import Consultation, VillageCadre
+
+    call_command("seed_demo", stdout=io.StringIO())
+    town = Town.objects.get(code="451425102")
+    table = Table(Consultation, tuple(f.attname for f in Consultation._meta.concrete_fields if not f.primary_key))
+    inserter = Inserter([Consultation])
+    assert inserter.checks_references  # the test database's user is a superuser, and the table has no own trigger
+    cadre = VillageCadre.objects.filter(village__town=town).select_related("village").first()
+    village, user_id = cadre.village, cadre.user_id
+
+    def row(village_id):
+        return table.row(
+            {"town_id": town.pk, "village_id": village_id, "topic": "other", "recorded_at": timezone.now(),
+             "recorded_by_id": user_id}
+        )  # fmt: skip
+
+    before = Consultation.objects.count()
+    with inserter.batch():
+        inserter.insert(table, [row(village.pk)])
+    assert Consultation.objects.count() == before + 1
+    with pytest.raises(IntegrityError, match="villages_village"), inserter.batch():
+        inserter.insert(table, [row(village.pk), row(10**9)])
+    assert Consultation.objects.count() == before + 1
+
+
+def test_a_table_must_name_every_column():
+    from cases.loadgen.writing import Table
+    from villages.models import Consultation
+
+    with pytest.raises(ValueError, match="missing"):
+        Table(Consultation, ("town_id", "village_id"))
