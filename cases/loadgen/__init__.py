@@ -18,7 +18,9 @@ it, played forward from its intake time up to now:
 - about one consultation (a visit that opened no case) per three cases, for the statistics.
 
 Each batch is one transaction. Ids are reserved first (a case points at its current step, events at steps, and the
-hashes cover the ids), then the rows go in with COPY on PostgreSQL or `bulk_create` elsewhere. The history is
-written directly: `CaseEvent.save()` refuses changes, not new rows, and every event's hash is computed by the
-model's own code before it is stored.
+hashes cover the ids), then the rows go in with binary COPY on PostgreSQL or `bulk_create` elsewhere; as a
+superuser the foreign keys are checked once per batch and referenced row instead of once per row
+(`cases.loadgen.writing`). The history is written directly: `CaseEvent.save()` refuses changes, not new rows, and
+every event's hash is computed by the model's own code before it is stored. What the services compute the same way
+for many cases (a deadline from a day, the words of a message) is asked of them once per run and reused.
 """

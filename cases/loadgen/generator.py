@@ -77,9 +77,15 @@ APPOINTMENT_KEYS = (
 )  # fmt: skip
 
 
+def _every(model) -> tuple[str, ...]:
+    return tuple(f.attname for f in model._meta.concrete_fields)
+
+
 class Tables:
+    """The tables a batch writes, and how a planned step or appointment becomes its row."""
+
     def __init__(self):
-        every = lambda model: tuple(f.attname for f in model._meta.concrete_fields)  # noqa: E731
+        every = _every
         self.case = Table(Case, every(Case))
         self.step = Table(CaseStep, (*STEP_KEYS, "id", "case_id", "town_id", "village_id"))
         self.event = Table(CaseEvent, EVENT_COLUMNS)
@@ -89,7 +95,6 @@ class Tables:
         self.rectification = Table(Rectification, tuple(n for n in every(Rectification) if n != "id"))
         self.consultation = Table(Consultation, tuple(n for n in every(Consultation) if n != "id"))
         self.step_values = operator.itemgetter(*STEP_KEYS)
-
         self.appointment_values = operator.itemgetter(*APPOINTMENT_KEYS)
 
 
@@ -111,7 +116,7 @@ class Generator:
         self.matters = self._catalogue()
         self.people = self._people()
         self.tables = Tables()
-        self.inserter = Inserter([*(t.model for t in vars(self.tables).values() if isinstance(t, Table)), CaseCounter])
+        self.inserter = Inserter([t.model for t in vars(self.tables).values() if isinstance(t, Table)] + [CaseCounter])
         self.text = Texts(MEDIATION_NOTES)
         self.village_names = {v.pk: v.name for v in self.villages}
         self.matter_names = {m.matter.pk: m.matter.name for m in self.matters}
