@@ -491,11 +491,16 @@ def totals(*, town, now: dt.datetime, ledger: tally.Ledger | None = None) -> dic
     plus the system's own counts from the day it took over, by the same definitions as the period's figures."""
     balance = OpeningBalance.objects.filter(town=town).first()
     start = EPOCH if balance is None else timezone.make_aware(dt.datetime.combine(balance.system_from, dt.time.min))
+    # Nothing is counted before the town's first case or consultation (every step, rating and rectification is of a
+    # case): the years before it need no counting.
+    first = tally.first_month(town)
+    if first is not None:
+        start = max(start, timezone.make_aware(dt.datetime.combine(first, dt.time.min)))
     span = f.Span(start=start, end=now, now=now, town=town)
-    tallies = tally.count(town, span, grouped=False, ledger=ledger, tables=("cases", "consultations", "ratings"))
+    keys = ("applications", "consultations", "received", "joint", "disputes", "ratings", "satisfied")
+    tallies = tally.count(town, span, grouped=False, ledger=ledger, keys=keys)
     counted = {key: t.total(key) for t in tallies.values() for key in t.totals}
-    counted = {key: counted.get(key, 0) for key in ("applications", "consultations", "received", "joint",
-                                                      "disputes", "ratings", "satisfied")}  # fmt: skip
+    counted = {key: counted.get(key, 0) for key in keys}
     system = {
         "visits": counted["applications"] + counted["consultations"],
         "received": counted["received"],

@@ -187,25 +187,30 @@ def _live(town, span: f.Span, table: str, keys, dimensions, within=None) -> Tall
     return Tally.of_rows(f.counts(town, span, keys, dimensions, within=within), keys, dimensions)
 
 
-def count(town, span: f.Span, *, grouped: bool, ledger: Ledger | None = None, tables=None) -> dict[str, Tally]:
+def count(
+    town, span: f.Span, *, grouped: bool, ledger: Ledger | None = None, tables=None, keys=None
+) -> dict[str, Tally]:
     """The span's counts per table (TABLES): stored months from MonthFigure (one query for all tables), the rows not
-    yet final when they were stored and the rest of the span from the rows, with the breakdowns if `grouped`."""
+    yet final when they were stored and the rest of the span from the rows, with the breakdowns if `grouped`; only
+    the figures `keys` when given."""
     ledger = ledger if ledger is not None else Ledger.load(town)
     tables = tuple(tables or TABLES)
+    wanted = {table: [key for key in TABLES[table] if keys is None or key in keys] for table in tables}
+    tables = tuple(table for table in tables if wanted[table])
     result = {table: Tally() for table in tables}
     months, rest = ledger.split(span)
     for table in tables:
         dimensions = GROUPS[table] if grouped else ()
         if table not in STORED_TABLES:
-            result[table].add(_live(town, span, table, TABLES[table], dimensions))
+            result[table].add(_live(town, span, table, wanted[table], dimensions))
             continue
         for piece in rest:
-            result[table].add(_live(town, piece, table, TABLES[table], dimensions))
+            result[table].add(_live(town, piece, table, wanted[table], dimensions))
         if months:
-            result[table].add(_unsettled(town, span, table, months, ledger, dimensions))
+            result[table].add(_unsettled(town, span, table, wanted[table], months, ledger, dimensions))
     stored_tables = [table for table in tables if table in STORED_TABLES]
     if months and stored_tables:
-        keys = [key for table in stored_tables for key in TABLES[table]]
+        keys = [key for table in stored_tables for key in wanted[table]]
         dimension_names = {""} | ({d for table in stored_tables for d in GROUPS[table]} if grouped else set())
         rows = (
             MonthFigure.objects.filter(town=town, month__in=months, figure__in=keys, dimension__in=dimension_names)
@@ -236,13 +241,13 @@ def _runs(months: list[dt.date], ledger: Ledger) -> list[tuple[dt.date, dt.date,
     return runs
 
 
-def _unsettled(town, span: f.Span, table: str, months: list[dt.date], ledger: Ledger, dimensions) -> Tally:
+def _unsettled(town, span: f.Span, table: str, keys, months: list[dt.date], ledger: Ledger, dimensions) -> Tally:
     """The rows of stored months that were not final when stored (steps still open then), counted from the rows."""
     tally = Tally()
     by_source: dict[str, list[str]] = {}
-    for key in TABLES[table]:
+    for key in keys:
         by_source.setdefault(f.FIGURES[key].source, []).append(key)
-    for source_key, keys in by_source.items():
+    for source_key, source_keys in by_source.items():
         source = f.SOURCES[source_key]
         if source.settled is None:
             continue
@@ -253,7 +258,7 @@ def _unsettled(town, span: f.Span, table: str, months: list[dt.date], ledger: Le
         # Not final at the earliest store is implied by each month's own condition (final is for ever): said once
         # outright, it lets the database start from the few open rows and those finished since, not the whole span.
         within = ~source.settled(min(ledger.months[month] for month in months)) & per_month
-        tally.add(_live(town, span, table, keys, dimensions, within={source_key: within}))
+        tally.add(_live(town, span, table, source_keys, dimensions, within={source_key: within}))
     return tally
 
 
