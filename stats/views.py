@@ -10,6 +10,8 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import localize
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -92,14 +94,22 @@ def _linker(town, period):
     return link
 
 
+def _cell(value, url) -> dict:
+    # The cell's markup made here as the template would make it (localized, escaped): a breakdown has hundreds.
+    text = localize(value)
+    return {
+        "value": value,
+        "url": url,
+        "html": format_html('<a href="{}">{}</a>', url, text) if url and value else text,
+    }
+
+
 def _table_view(table: dict, town, period, *, links: bool, link_of) -> dict:
     columns = [column for column, _label in table["columns"]][1:]
     link = _linker(town, period)
 
     def cells(row):
-        return [
-            {"value": row.get(column, 0), "url": link(link_of(row, column)) if links else None} for column in columns
-        ]
+        return [_cell(row.get(column, 0), link(link_of(row, column)) if links else None) for column in columns]
 
     return {
         "key": table.get("key", ""),
