@@ -1,5 +1,8 @@
 """What the town office enters for its figures: the opening balance kept on paper before the system."""
 
+import sys
+from array import array
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -101,13 +104,30 @@ class MonthFigure(models.Model):
         return f"{self.town_id} {self.month:%Y-%m} {self.figure} {self.dimension}:{self.member} = {self.value}"
 
 
+def pack_seconds(values) -> bytes:
+    """Seconds as 8-byte little-endian floats: a year of them (tens of thousands) is read and unpacked in well under
+    a millisecond, where the same list as JSON took tens."""
+    packed = array("d", values)
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return packed.tobytes()
+
+
+def unpack_seconds(packed) -> list[float]:
+    values = array("d")
+    values.frombytes(bytes(packed))
+    if sys.byteorder == "big":
+        values.byteswap()
+    return values.tolist()
+
+
 class MonthDurations(models.Model):
     """The times to complete (in seconds, sorted) of a stored month's completed cases: the median and 90th percentile
     of a long period merge these instead of sorting every completed case of the period again (stats.tally)."""
 
     town = models.ForeignKey("villages.Town", on_delete=models.CASCADE, related_name="+", verbose_name=_("town"))
     month = models.DateField(_("month"))
-    seconds = models.JSONField(_("times to complete (seconds)"), default=list)
+    packed = models.BinaryField(_("times to complete (seconds, packed)"), default=b"")
 
     class Meta:
         verbose_name = _("stored times to complete")
@@ -116,3 +136,7 @@ class MonthDurations(models.Model):
 
     def __str__(self) -> str:
         return f"{self.town_id} {self.month:%Y-%m} ({len(self.seconds)})"
+
+    @property
+    def seconds(self) -> list[float]:
+        return unpack_seconds(self.packed)

@@ -31,7 +31,7 @@ from cases.models import Case, StaleMonth
 from villages.models import Consultation, Town
 
 from . import figures as f
-from .models import MonthDurations, MonthFigure, StoredMonth
+from .models import MonthDurations, MonthFigure, StoredMonth, pack_seconds, unpack_seconds
 
 # Every figure the report counts, by the table it is counted from: one query per table and span.
 TABLES = {
@@ -275,11 +275,11 @@ def durations(town, span: f.Span, *, ledger: Ledger | None = None) -> list[float
     """The span's times to complete, sorted: stored months read (a closed case is final), the rest from the rows."""
     ledger = ledger if ledger is not None else Ledger.load(town)
     months, rest = ledger.split(span)
-    stored = dict(MonthDurations.objects.filter(town=town, month__in=months).values_list("month", "seconds"))
+    stored = dict(MonthDurations.objects.filter(town=town, month__in=months).values_list("month", "packed"))
     values: list[float] = []
     for month in months:
         if month in stored:
-            values += stored[month]
+            values += unpack_seconds(stored[month])
         else:  # stored before its times were kept: from its rows
             values += _durations(town, month_span(month, now=span.now, town=town))
     for piece in rest:
@@ -321,7 +321,7 @@ def store_month(town, month: dt.date, *, now: dt.datetime | None = None) -> int:
         MonthFigure.objects.filter(town=town, month=month).delete()
         MonthFigure.objects.bulk_create([MonthFigure(town=town, month=month, **row) for row in rows], batch_size=2000)
         MonthDurations.objects.update_or_create(
-            town=town, month=month, defaults={"seconds": sorted(_durations(town, span))}
+            town=town, month=month, defaults={"packed": pack_seconds(sorted(_durations(town, span)))}
         )
         StoredMonth.objects.update_or_create(
             town=town, month=month, defaults={"settled_before": before, "stored_at": now, "definitions": DEFINITIONS}

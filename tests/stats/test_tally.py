@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from cases.models import CaseStep, StaleMonth
 from cases.models.recount import mark_stale
 from stats import tally
-from stats.models import MonthDurations, MonthFigure, StoredMonth
+from stats.models import MonthDurations, MonthFigure, StoredMonth, pack_seconds
 from stats.periods import Period
 from stats.queries import report
 from tests.factories import ConsultationFactory, MatterFactory
@@ -169,7 +169,7 @@ def test_the_times_to_complete_of_stored_months_are_read_and_give_the_same_media
     tally.store(world.town, now=NOW)
     stored = MonthDurations.objects.get(town=world.town, month=dt.date(2026, 3, 1)).seconds
     assert stored == [6 * 3600, 15 * 86400]  # on_time 09:00→15:00, late 10 March → 25 March (both 09:00)
-    MonthDurations.objects.filter(town=world.town).update(seconds=[3600, 3600])  # what the report now reads
+    MonthDurations.objects.filter(town=world.town).update(packed=pack_seconds([3600, 3600]))  # what is now read
     assert _figures(world.town)["figures"]["median_hours"] == 1.0
 
     MonthDurations.objects.filter(town=world.town).delete()  # a month stored before its times were kept
