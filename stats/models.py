@@ -63,7 +63,11 @@ class StoredMonth(models.Model):
     instead of the month's rows. `settled_before`: the rows final before this moment are in the stored figures; the
     rest (a step still open then) are counted from the rows each time."""
 
-    town = models.ForeignKey("villages.Town", on_delete=models.CASCADE, related_name="+", verbose_name=_("town"))
+    # No index of its own: the unique constraint leads with the town (with a second one the planner read every month
+    # of the town's history through it and filtered).
+    town = models.ForeignKey(
+        "villages.Town", on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("town")
+    )
     month = models.DateField(_("month"), help_text=_("The first day of the month."))
     settled_before = models.DateTimeField(_("final before"))
     stored_at = models.DateTimeField(_("stored at"))
@@ -84,7 +88,11 @@ class MonthFigure(models.Model):
     """One figure of a stored month: the total (no dimension) or the part of one village, department or matter.
     Zeros are not stored."""
 
-    town = models.ForeignKey("villages.Town", on_delete=models.CASCADE, related_name="+", verbose_name=_("town"))
+    # No index of its own: the unique constraint leads with the town (with a second one the planner read every month
+    # of the town's history through it and filtered).
+    town = models.ForeignKey(
+        "villages.Town", on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("town")
+    )
     month = models.DateField(_("month"))
     figure = models.CharField(_("figure"), max_length=32)
     dimension = models.CharField(_("dimension"), max_length=12, blank=True)
@@ -99,6 +107,9 @@ class MonthFigure(models.Model):
                 fields=["town", "month", "figure", "dimension", "member"], name="monthfigure_unique"
             )
         ]
+        # A report reads a town's months by dimension: the headline and the since-start totals only the totals (no
+        # dimension) of up to ten years of months, the breakdowns every dimension of the period's few.
+        indexes = [models.Index(fields=["town", "dimension", "month"], name="monthfigure_town_dimension")]
 
     def __str__(self) -> str:
         return f"{self.town_id} {self.month:%Y-%m} {self.figure} {self.dimension}:{self.member} = {self.value}"
@@ -125,7 +136,11 @@ class MonthDurations(models.Model):
     """The times to complete (in seconds, sorted) of a stored month's completed cases: the median and 90th percentile
     of a long period merge these instead of sorting every completed case of the period again (stats.tally)."""
 
-    town = models.ForeignKey("villages.Town", on_delete=models.CASCADE, related_name="+", verbose_name=_("town"))
+    # No index of its own: the unique constraint leads with the town (with a second one the planner read every month
+    # of the town's history through it and filtered).
+    town = models.ForeignKey(
+        "villages.Town", on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("town")
+    )
     month = models.DateField(_("month"))
     packed = models.BinaryField(_("times to complete (seconds, packed)"), default=b"")
 
