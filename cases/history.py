@@ -15,7 +15,6 @@ Sealing lives here rather than in cases/services/: it changes no case, it only r
 
 import datetime as dt
 import hashlib
-import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -29,6 +28,7 @@ from villages.models import Town
 
 from . import history_keys
 from .models import Case, CaseEvent, HistoryDigest
+from .models.history import canonical
 
 BATCH = 2000
 # A day is sealed only this long after it ended: a transaction that read the clock just before midnight has committed.
@@ -117,7 +117,7 @@ def _signature_problems(event: CaseEvent, ring: history_keys.KeyRing, first_keye
     if event.compute_hash() == event.hash:
         return []
     message = f"content changed after it was written (its signature does not match key '{key}')"
-    data = json.dumps(event.payload(), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    data = canonical(event.payload())
     if hashlib.sha256(data).hexdigest() == event.hash:
         message += "; it was re-hashed without the key"
     elif ring.derived:

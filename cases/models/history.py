@@ -12,6 +12,14 @@ from django.utils.translation import gettext_lazy as _
 from .. import history_keys
 from . import Case, CaseStep
 
+# The one canonical form of what the history and its digests sign: sorted keys, no spaces, UTF-8 as it is. One
+# encoder for the module (json.dumps would build one for every event).
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def canonical(payload: dict) -> bytes:
+    return _CANONICAL.encode(payload).encode("utf-8")
+
 
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
@@ -141,7 +149,7 @@ class CaseEvent(AppendOnlyModel):
 
     def compute_hash(self) -> str:
         """HMAC-SHA256 of the canonical payload under the event's key; the plain SHA-256 of old for legacy events."""
-        data = json.dumps(self.payload(), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        data = canonical(self.payload())
         if self.key_id == history_keys.LEGACY:
             return hashlib.sha256(data).hexdigest()
         return history_keys.sign(self.key_id, data)
@@ -191,5 +199,5 @@ class HistoryDigest(AppendOnlyModel):
         }
 
     def compute_value(self) -> str:
-        data = json.dumps(self.payload(), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        data = canonical(self.payload())
         return history_keys.sign(self.key_id, data)
