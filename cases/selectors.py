@@ -207,7 +207,7 @@ def desk_recent_cases(*, village_ids, limit: int = 30) -> QuerySet[Case]:
             "current_step__action",
             "current_step__department",
             "current_step__department__name",
-        )  # fmt: skip
+        )
         .order_by("-received_at")[:limit]
     )
 

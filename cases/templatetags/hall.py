@@ -6,7 +6,7 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 
-from cases.workflow import Light
+from cases.workflow import CaseState, Light
 from villages import dates
 
 register = template.Library()
@@ -30,10 +30,10 @@ def cn_month_day(value) -> str:
 
 # A case's state as a badge: finished well, finished otherwise, waiting for the villager, and running.
 STATE_BADGE_CLASSES = {
-    "completed": "bg-success",
-    "rejected": "bg-dark",
-    "withdrawn": "bg-dark",
-    "awaiting": "bg-warning text-dark",
+    CaseState.COMPLETED: "bg-success",
+    CaseState.REJECTED: "bg-dark",
+    CaseState.WITHDRAWN: "bg-dark",
+    CaseState.AWAITING: "bg-warning text-dark",
 }
 
 
