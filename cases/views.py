@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -377,7 +378,7 @@ def _case_page(request, case: Case, *, status: int = 200, kept: dict | None = No
     show_full_id = may_see_full_id(request.user, case, actions)
     if show_full_id:
         log_full_id(request, case=case.number, where="case_page")
-    return render(
+    response = render(
         request,
         "cases/detail.html",
         {
@@ -396,6 +397,10 @@ def _case_page(request, case: Case, *, status: int = 200, kept: dict | None = No
         },
         status=status,
     )
+    if show_full_id:
+        # Each showing of a full ID number is logged: never answered from a kept copy (jinjie/staff_cache.py).
+        patch_cache_control(response, no_store=True)
+    return response
 
 
 ACTIONS = {

@@ -85,6 +85,70 @@ TOWNS = [
 ]
 TOWN_CODES = [t.code for t in TOWNS]
 
+# The rest of Tiandeng's thirteen towns and townships, for `seed_demo --county --towns N` (the bench's county of
+# issue 13 point 5). Real names; everything in them is made up from the lists below, like the two towns above.
+MORE_TOWN_NAMES = ["天等镇", "向都镇", "东平镇", "福新镇", "都康乡", "宁干乡", "驮堪乡", "进远乡", "上映乡", "小山乡"]
+_VILLAGE_NAMES = ["那坡", "弄乐", "陇兰", "岜峒", "板旺", "那隆", "弄亭", "陇怀", "岜浪", "那练", "弄平", "陇利"]
+_PEOPLE = "黄韦农覃陆蓝梁李莫马邓卢", "秀春海建志文永玉桂丽小立", "梅明华芳强英兰军平燕新凤"
+
+
+def _person(n: int) -> str:
+    surnames, middles, lasts = _PEOPLE
+    return surnames[n % 12] + middles[(n // 12) % 12] + lasts[(n // 3) % 12]
+
+
+def _more_town(n: int) -> SampleTown:
+    """The n-th (0-based) further sample town: four villages of two hamlets, every desk, three clerks."""
+    name = MORE_TOWN_NAMES[n]
+    stem = name[:-1]
+    villages = []
+    for v in range(4):
+        village = _VILLAGE_NAMES[(3 * n + v) % len(_VILLAGE_NAMES)]
+        villages.append(
+            (f"{village}村" if v else f"{stem}村", f"{1.0 + 5.5 * v:.1f}", [f"{village}屯", f"{village}上屯"])
+        )
+    schedule = (
+        {
+            "kind": MarketSchedule.Kind.SOLAR,
+            "digits": "1,4,7" if n % 2 else "3,6,9",
+            "cycle_days": None,
+            "anchor_date": None,
+        }
+        if n % 3
+        else {
+            "kind": MarketSchedule.Kind.CYCLE,
+            "digits": "",
+            "cycle_days": 3,
+            "anchor_date": dt.date(2026, 1, 2 + n % 3),
+        }
+    )
+    base = 40 * (n + 1)
+    return SampleTown(
+        code=f"4514252{n + 10:02d}",
+        name=name,
+        key=f"t{n + 10}",
+        villages=villages,
+        desks=ALL_DESKS,
+        schedule=schedule,
+        office=_person(base),
+        cadres=[_person(base + 1 + v) for v in range(4)],
+        clerks={
+            "民政办": ("minzheng", _person(base + 5)),
+            "党政办": ("dangzheng", _person(base + 6)),
+            "社保中心": ("shebao", _person(base + 7)),
+        },
+    )
+
+
+MAX_TOWNS = 1 + len(TOWNS) + len(MORE_TOWN_NAMES)
+
+
+def sample_towns(count: int) -> list[SampleTown]:
+    """The sample towns of a county of `count` towns with Jinjie: 龙茗镇 and 华隆镇 first, then MORE_TOWN_NAMES."""
+    if not 1 <= count <= MAX_TOWNS:
+        raise ValueError(f"a county of 1 to {MAX_TOWNS} towns")
+    return (TOWNS + [_more_town(n) for n in range(len(MORE_TOWN_NAMES))])[: count - 1]
+
 
 def seed_template(county: str, county_departments: dict[str, Department], upsert) -> int:
     """The county template catalogue from the demo catalogue's data. Returns how many templates changed."""
@@ -116,7 +180,7 @@ def seed_template(county: str, county_departments: dict[str, Department], upsert
 
 
 def _seed_town(spec: SampleTown, county: str, upsert) -> Town:
-    short = spec.name.removesuffix("镇")
+    short = spec.name[:-1]  # 龙茗 of 龙茗镇, 都康 of 都康乡
     town, _ = upsert(
         Town,
         {"code": spec.code},
@@ -242,13 +306,16 @@ def _seed_cases(spec: SampleTown, town: Town) -> int:
     return made
 
 
-def seed_county(*, county: str, county_departments: dict[str, Department], seeder, groups, group_office, upsert):
-    """The county template and the two sample towns. Returns a line per town for the command's report."""
+def seed_county(
+    *, county: str, county_departments: dict[str, Department], seeder, groups, group_office, upsert, towns: int = 3
+):
+    """The county template and the sample towns of a county of `towns` towns (Jinjie and two sample towns unless
+    asked for more). Returns a line per town for the command's report."""
     seed_template(county, county_departments, upsert)
     admin = get_user_model().objects.get(username="admin")
     templates = TemplateMatter.objects.filter(county=county)
     lines = []
-    for spec in TOWNS:
+    for spec in sample_towns(towns):
         town = _seed_town(spec, county, upsert)
         _seed_people(spec, town, seeder, groups, group_office, upsert)
         adoption = adopt(actor=admin, town=town, templates=templates)

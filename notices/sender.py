@@ -26,6 +26,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from villages import page_versions
+
 from . import quiet
 from .backends import BaseBackend, InDoubt, ProviderError, get_backend
 from .models import DUE_STATES, Notification, State
@@ -64,11 +66,17 @@ def _lease() -> dt.timedelta:
     return dt.timedelta(seconds=settings.NOTICES_LEASE_SECONDS)
 
 
+def _changed(rows) -> None:
+    """The one-stop view lists a case's messages: a state written by an update (no signal) counts as a change."""
+    page_versions.changed(rows.values_list("town_id", flat=True).distinct())
+
+
 def hold_due(now: dt.datetime) -> int:
     """In the quiet hours: every due message waits until they end."""
-    return Notification.objects.filter(state__in=DUE_STATES, next_attempt_at__lte=now).update(
-        state=State.HELD, next_attempt_at=quiet.quiet_ends(now)
-    )
+    due = Notification.objects.filter(state__in=DUE_STATES, next_attempt_at__lte=now)
+    with transaction.atomic():
+        _changed(due)
+        return due.update(state=State.HELD, next_attempt_at=quiet.quiet_ends(now))
 
 
 def claim(token: str, now: dt.datetime, size: int) -> list[Notification]:
@@ -84,15 +92,23 @@ def claim(token: str, now: dt.datetime, size: int) -> list[Notification]:
         Notification.objects.filter(id__in=ids, state__in=DUE_STATES).update(
             state=State.SENDING, claimed_by=token, claimed_until=now + _lease(), attempts=F("attempts") + 1
         )
+        _changed(Notification.objects.filter(id__in=ids))
     return list(Notification.objects.filter(id__in=ids, state=State.SENDING, claimed_by=token).order_by("id"))
 
 
-def _ours(notification: Notification):
-    return Notification.objects.filter(pk=notification.pk, state=State.SENDING, claimed_by=notification.claimed_by)
+def _update_ours(notification: Notification, **fields) -> int:
+    """Write the message's state while this worker still holds its claim; then it counts as a change of its town."""
+    updated = Notification.objects.filter(
+        pk=notification.pk, state=State.SENDING, claimed_by=notification.claimed_by
+    ).update(**fields)
+    if updated:
+        page_versions.changed({notification.town_id})
+    return updated
 
 
 def mark_sent(notification: Notification, backend: BaseBackend, provider_id: str, now: dt.datetime) -> bool:
-    updated = _ours(notification).update(
+    updated = _update_ours(
+        notification,
         state=State.SENT,
         sent_at=now,
         backend=backend.name,
@@ -112,7 +128,8 @@ def mark_refused(notification: Notification, backend: BaseBackend, error: Provid
         due = now + backoff(notification.attempts)
         state = State.HELD if quiet.is_quiet(due) else State.WAITING
         due = quiet.quiet_ends(due)
-    _ours(notification).update(
+    _update_ours(
+        notification,
         state=state,
         next_attempt_at=due,
         backend=backend.name,
@@ -125,13 +142,13 @@ def mark_refused(notification: Notification, backend: BaseBackend, error: Provid
 
 def leave_in_doubt(notification: Notification, backend: BaseBackend, error: Exception, now: dt.datetime) -> None:
     """Keep the claim, but end its lease now: the next run asks the provider before anything is sent again."""
-    _ours(notification).update(claimed_until=now, backend=backend.name, error_code="InDoubt", error=str(error))
+    _update_ours(notification, claimed_until=now, backend=backend.name, error_code="InDoubt", error=str(error))
 
 
 def release(notifications: list[Notification]) -> None:
     """Hand back claimed rows not yet tried (the batch's lease is running out); their attempt did not happen."""
     for notification in notifications:
-        _ours(notification).update(state=State.WAITING, claimed_until=None, attempts=F("attempts") - 1)
+        _update_ours(notification, state=State.WAITING, claimed_until=None, attempts=F("attempts") - 1)
 
 
 def reconcile(backend: BaseBackend, token: str, now: dt.datetime, outcome: Outcome) -> None:
@@ -152,13 +169,13 @@ def reconcile(backend: BaseBackend, token: str, now: dt.datetime, outcome: Outco
         except ProviderError as exc:
             outcome.in_doubt += 1
             outcome.errors.append(str(exc))
-            _ours(notification).update(claimed_until=now + backoff(1), error_code="LookupFailed", error=str(exc))
+            _update_ours(notification, claimed_until=now + backoff(1), error_code="LookupFailed", error=str(exc))
             continue
         if found is not None:
             mark_sent(notification, backend, found, now)
             outcome.found += 1
         else:
-            _ours(notification).update(state=State.WAITING, next_attempt_at=now, claimed_until=None)
+            _update_ours(notification, state=State.WAITING, next_attempt_at=now, claimed_until=None)
 
 
 def send_due(*, worker_id: str = "", backend: BaseBackend | None = None, limit: int | None = None) -> Outcome:

@@ -21,6 +21,7 @@ from stdnum.exceptions import ValidationError as NumberError
 
 from cases.errors import InvalidInput, NotAllowed, StaleError, WrongState
 from cases.models import Case, CaseStep, mask_name
+from villages import page_versions
 from villages.access import is_cadre_of, is_office_of
 from villages.models import MarketDay, Village
 
@@ -170,6 +171,7 @@ def _save_state(state: DeskDay, *, current: TicketCall | None) -> None:
     moved = DeskDay.objects.filter(pk=state.pk, version=state.version).update(version=F("version") + 1, current=current)
     if moved != 1:
         raise StaleError(_("The desk has called since this page was shown. Nothing was done; look again."))
+    page_versions.changed({state.town_id})  # an update sends no signal
     state.version += 1
     state.current = current
 

@@ -33,6 +33,7 @@ RELATED_TOWN_SCOPES = {
     "villages.MarketSchedule": lambda ids: Q(town__in=ids),
     "villages.DutyShift": lambda ids: Q(market_day__town__in=ids),
     "villages.ShiftCorrection": lambda ids: Q(shift__market_day__town__in=ids),
+    "villages.TownVersion": lambda ids: Q(town__in=ids),
     # County departments serve every town: a matter's county step may name one.
     "departments.Department": lambda ids: Q(town__in=ids) | Q(level="county"),
     "departments.DepartmentMember": lambda ids: Q(department__town__in=ids),

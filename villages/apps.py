@@ -6,3 +6,8 @@ class VillagesConfig(AppConfig):
     name = "villages"
     verbose_name = _("Villages and market days")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import page_versions
+
+        page_versions.connect()

@@ -435,3 +435,19 @@ class ShiftCorrection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shift} {self.reason}"
+
+
+class TownVersion(models.Model):
+    """How many committed changes a town's staff pages have seen (villages.page_versions): part of the key their
+    cached copy is kept under, so a copy is never served after a change. Only ever incremented, by
+    `page_versions`; a missing row is made at 0 when a page first asks."""
+
+    town = models.OneToOneField(Town, on_delete=models.CASCADE, primary_key=True, related_name="pages_version")
+    version = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("town pages version")
+        verbose_name_plural = _("town pages versions")
+
+    def __str__(self):
+        return f"{self.town_id}: {self.version}"

@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from . import page_versions
 from .access import is_cadre_of, is_office_of
 from .models import (
     Consultation,
@@ -92,6 +93,7 @@ def market_days_generate(
         }
         new = [MarketDay(town=town, date=day, source=MarketDay.Source.RULE) for day in sorted(wanted - existing.keys())]
         MarketDay.objects.bulk_create(new, ignore_conflicts=True)
+        page_versions.changed({town.pk})  # bulk_create sends no signal
         stale = [
             m.pk
             for day, m in existing.items()
@@ -375,6 +377,7 @@ def roster_save(*, actor, town: Town, cells: list[RosterCell]) -> RosterResult:
                 return RosterResult(refusals=refusals)
             DutyShift.objects.bulk_update(updates, ["cadre"])
             DutyShift.objects.bulk_create(creates)
+            page_versions.changed({town.pk})  # bulk writes send no signal
     except IntegrityError:
         # A desk created by someone else between our read and our write (a new row cannot be locked beforehand).
         raise VillageError(

@@ -16,6 +16,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from villages import page_versions
+
 from .. import workflow
 from ..models import Case, CaseStep, Paper, PaperCounter
 
@@ -114,6 +116,7 @@ def issue(
 def withdraw(paper: Paper, *, at: dt.datetime, reason: str) -> None:
     """A paper no longer in force (a certificate issued again after the case came back to the village)."""
     Paper.objects.filter(pk=paper.pk, withdrawn_at__isnull=True).update(withdrawn_at=at, withdrawn_reason=reason)
+    page_versions.changed({paper.town_id})  # an update sends no signal
 
 
 def current(case: Case, *kinds: str) -> Paper | None:

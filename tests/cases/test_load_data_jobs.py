@@ -161,12 +161,13 @@ def test_bench_county_spreads_the_size_over_the_towns_and_times_the_county_pages
         allow_sqlite=True,
         years=0.25,
         county=True,
+        towns=3,
         json_path=str(report),
         stdout=io.StringIO(),
     )
 
     towns = list(Town.objects.order_by("code"))
-    assert len(towns) == 3  # the sample towns were added
+    assert len(towns) == 3  # the sample towns were added, as many as asked for
     assert all(Case.objects.filter(town=town).count() >= 15 for town in towns)
     pages = json.loads(report.read_text())["45"]["pages"]
     assert {"desk", "queue", "hall board", "stats month", "county dashboard"} <= set(pages)

@@ -81,3 +81,26 @@ def test_county_seed_is_idempotent(county):
     call_command("seed_demo", "--county", stdout=io.StringIO())
 
     assert counts() == before
+
+
+def test_a_county_of_thirteen_towns_for_the_bench_every_one_marked_sample():
+    call_command("seed_demo", "--county", "--towns", "13", stdout=io.StringIO())
+
+    towns = list(Town.objects.order_by("code"))
+    assert len(towns) == 13 and len({t.name for t in towns}) == 13
+    for town in towns[1:]:
+        assert town.name.endswith("（示例）") and town.intro.startswith("示例数据")
+        assert Village.objects.filter(town=town, is_sample=True).count() == Village.objects.filter(town=town).count()
+        assert Matter.objects.filter(town=town).count() >= 21  # adopted from the county template
+        assert TownStaff.objects.filter(town=town, role=TownStaff.Role.OFFICE).exists()
+        assert Case.objects.filter(town=town).count() == 3
+    assert Town.objects.get(name="都康乡（示例）").government_name == "天等县都康乡人民政府"
+
+
+@pytest.mark.parametrize("towns", ["0", "14"])
+def test_a_county_of_more_towns_than_tiandeng_has_is_refused(towns):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="--towns"):
+        call_command("seed_demo", "--county", "--towns", towns, stdout=io.StringIO())
+    assert not Town.objects.exists()

@@ -58,7 +58,7 @@ class Page:
     requests: list[Request]
     target_ms: float = TARGET_MS
     max_ratio: float | None = MAX_RATIO  # None: no comparison with the smallest size
-    fresh: bool = False  # the page's own cost: not the public cache's copy (jinjie/public_cache.py)
+    fresh: bool = False  # the page's own cost: no kept copy (jinjie/public_cache.py, jinjie/staff_cache.py)
 
 
 @dataclass
@@ -80,12 +80,15 @@ def page_specs(ctx: Context) -> list[Page]:
     quarter_end = dt.date(last_month.year, (last_month.month - 1) // 3 * 3 + 1, 1) - dt.timedelta(days=1)
     last_quarter = f"{quarter_end.year}-Q{(quarter_end.month - 1) // 3 + 1}"
     return [
-        Page("desk", ctx.cadre, [Request(reverse("cases:desk"))]),
-        Page("queue", ctx.clerk, [Request(reverse("cases:queue"))]),
+        # The staff pages' own cost: each request renders afresh, not from the copy kept while nothing changed
+        # (jinjie/staff_cache.py; what that copy is worth shows in --throughput).
+        Page("desk", ctx.cadre, [Request(reverse("cases:desk"))], fresh=True),
+        Page("queue", ctx.clerk, [Request(reverse("cases:queue"))], fresh=True),
         Page(
             "case detail",
             ctx.office,
             [Request(reverse("cases:detail", kwargs={"number": c.number})) for c in ctx.cases],
+            fresh=True,
         ),
         Page(
             "public /t/",
@@ -195,6 +198,12 @@ class Command(BaseCommand):
             action="store_true",
             help="Spread each size over every town of the county (seed_demo --county adds sample towns) and time "
             "with the flat-cost targets, the hall board and the county dashboard (cases/bench_county.py).",
+        )
+        parser.add_argument(
+            "--towns",
+            type=int,
+            default=bench_county.TOWNS,
+            help="With --county: the county's towns (seed_demo --county --towns), Tiandeng's 13 by default.",
         )
         parser.add_argument("--jobs", type=int, default=1, help="Passed to generate_load_data.")
         parser.add_argument(

@@ -23,7 +23,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -31,7 +31,7 @@ from cases.models import Case, Holiday, Material, Matter, RouteStep
 from departments.models import Department, DepartmentMember
 from jinjie.demo_cases import seed_cases
 from jinjie.demo_catalogue import CATALOGUE, MatterSpec
-from jinjie.demo_county import seed_county
+from jinjie.demo_county import MAX_TOWNS, seed_county
 from stats import tally
 from villages.models import (
     CountyStaff,
@@ -521,8 +521,17 @@ class Command(BaseCommand):
             action="store_true",
             help="Also load two sample towns of the county (龙茗镇, 华隆镇) and the county template catalogue.",
         )
+        parser.add_argument(
+            "--towns",
+            type=int,
+            default=3,
+            help="With --county: how many towns the county has with Jinjie, up to Tiandeng's 13 (sample towns "
+            "after 龙茗镇 and 华隆镇: 天等镇, 向都镇 …, made up like them); the county bench uses 13.",
+        )
 
     def handle(self, *args, **options):
+        if not 1 <= options["towns"] <= MAX_TOWNS:
+            raise CommandError(f"--towns: a county of 1 to {MAX_TOWNS} towns.")
         if options["if_empty"] and Town.objects.exists():
             self.stdout.write("seed_demo: a town already exists; nothing loaded (--if-empty).")
             return
@@ -546,6 +555,7 @@ class Command(BaseCommand):
                     groups=groups,
                     group_office=GROUP_OFFICE,
                     upsert=upsert,
+                    towns=options["towns"],
                 )
                 logins += seeder.rows
         for each in Town.objects.filter(county=COUNTY) if options["county"] else [town]:
