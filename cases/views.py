@@ -8,11 +8,11 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from departments.models import Department
+from villages import page_versions
 from villages.models import Village
 from villages.security import log_full_id, log_refusal
 from villages.selectors import shifts_of_cadre
@@ -398,8 +398,7 @@ def _case_page(request, case: Case, *, status: int = 200, kept: dict | None = No
         status=status,
     )
     if show_full_id:
-        # Each showing of a full ID number is logged: never answered from a kept copy (jinjie/staff_cache.py).
-        patch_cache_control(response, no_store=True)
+        page_versions.never_kept(response)  # each showing of a full ID number is logged
     return response
 
 

@@ -87,9 +87,9 @@ MIDDLEWARE = [
     "jinjie.middleware.IdleLogoutMiddleware",
     "jinjie.middleware.NoStoreForStaffMiddleware",
     "jinjie.security.RefusalLogMiddleware",
-    # After every other middleware's view hook (CSRF, sessions, locale): the desk, the queue and the one-stop view
-    # from a copy kept while nothing they show has changed; public pages from a short-lived cache.
-    "jinjie.staff_cache.StaffPageCacheMiddleware",
+    # After every other middleware's view hook (CSRF, sessions, locale): the desk, the queue, the one-stop view and
+    # the tracking page from a copy kept while nothing they show has changed; public pages from a short-lived cache.
+    "jinjie.kept_pages.KeptPageMiddleware",
     "jinjie.public_cache.PublicPageCacheMiddleware",
     # Last, as django-axes asks: it turns a lockout raised during login into the lockout page.
     "axes.middleware.AxesMiddleware",

@@ -27,6 +27,8 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+from django.utils.crypto import get_random_string
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 2
@@ -59,13 +61,15 @@ class Measured:
 
 
 def session_cookie(user) -> str:
-    """A logged-in session for `user`, stored like `django.contrib.auth.login` stores it."""
+    """The cookies of a browser logged in as `user`: the session, stored like `django.contrib.auth.login` stores
+    it, and the CSRF cookie the login page set (a browser sends it with every request after that)."""
     store = SessionStore()
     store[SESSION_KEY] = str(user.pk)
     store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]  # the model backend (axes only guards logins)
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.create()
-    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+    csrf = get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)
+    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}; {settings.CSRF_COOKIE_NAME}={csrf}"
 
 
 def _free_port() -> int:

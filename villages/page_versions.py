@@ -1,7 +1,7 @@
 """What changes a town's staff pages, and the version their cached copies are kept under (issue 13 point 6).
 
 The desk, the queue and the one-stop view are kept per user under the versions of the towns they show
-(jinjie/staff_cache.py): a copy is served only while no change in those towns has been committed since it was made.
+(jinjie/kept_pages.py): a copy is served only while no change in those towns has been committed since it was made.
 The one rule of what counts as a change lives here. Every save, delete and many-to-many change of a model of the
 hall's apps (APPS) or of a user — whoever made it: a service, the admin, a command — counts for the town the row
 belongs to (`towns_of`); a row that belongs to no one town (a county department, the county's template catalogue,
@@ -90,6 +90,12 @@ def changed(towns: Iterable[int] | None) -> None:
 def bump(towns: set[int] | None) -> None:
     rows = TownVersion.objects.all() if towns is EVERY_TOWN else TownVersion.objects.filter(town_id__in=towns)
     rows.update(version=F("version") + 1)
+
+
+def never_kept(response):
+    """A page that must be rendered each time it is asked for (it logs what it shows): no copy is kept of it."""
+    response.never_kept = True
+    return response
 
 
 def versions(towns: models.QuerySet[Town]) -> tuple[tuple[int, int], ...]:

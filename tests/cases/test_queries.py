@@ -208,6 +208,7 @@ def test_public_page_runs_constant_queries_for_1_and_50_steps(
     for _ in range(MANY // 2):
         complete(big, clerk)
     client.get(f"/t/{small.token}/")
+    cache.clear()  # the page's own queries, not those of its kept copy (jinjie/kept_pages.py)
 
     with CaptureQueriesContext(connection) as one:
         client.get(f"/t/{small.token}/")
@@ -231,6 +232,7 @@ def test_public_page_runs_the_same_queries_for_open_referred_finished_and_rated_
     services.case_reject(actor=cadre, case_id=rated.pk, reason="不符合条件")
     services.rating_submit(case_id=rated.pk, level=Rating.Level.SATISFIED, channel=Rating.Channel.QR)
     client.get(f"/t/{at_village.token}/")
+    cache.clear()  # the page's own queries, not those of its kept copy (jinjie/kept_pages.py)
 
     with CaptureQueriesContext(connection) as one:
         client.get(f"/t/{at_village.token}/")

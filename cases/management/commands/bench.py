@@ -58,7 +58,7 @@ class Page:
     requests: list[Request]
     target_ms: float = TARGET_MS
     max_ratio: float | None = MAX_RATIO  # None: no comparison with the smallest size
-    fresh: bool = False  # the page's own cost: no kept copy (jinjie/public_cache.py, jinjie/staff_cache.py)
+    fresh: bool = False  # the page's own cost: no kept copy (jinjie/public_cache.py, jinjie/kept_pages.py)
 
 
 @dataclass
@@ -80,8 +80,8 @@ def page_specs(ctx: Context) -> list[Page]:
     quarter_end = dt.date(last_month.year, (last_month.month - 1) // 3 * 3 + 1, 1) - dt.timedelta(days=1)
     last_quarter = f"{quarter_end.year}-Q{(quarter_end.month - 1) // 3 + 1}"
     return [
-        # The staff pages' own cost: each request renders afresh, not from the copy kept while nothing changed
-        # (jinjie/staff_cache.py; what that copy is worth shows in --throughput).
+        # The pages' own cost: each request renders afresh, not from the copy kept while nothing changed
+        # (jinjie/kept_pages.py; what that copy is worth shows in --throughput).
         Page("desk", ctx.cadre, [Request(reverse("cases:desk"))], fresh=True),
         Page("queue", ctx.clerk, [Request(reverse("cases:queue"))], fresh=True),
         Page(
@@ -94,6 +94,7 @@ def page_specs(ctx: Context) -> list[Page]:
             "public /t/",
             None,
             [Request(reverse("cases:public_token", kwargs={"token": c.token})) for c in ctx.cases],
+            fresh=True,
         ),
         Page(
             "track POST",

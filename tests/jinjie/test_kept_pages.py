@@ -1,5 +1,5 @@
-"""The desk, the queue and the one-stop view kept per user while nothing they show has changed
-(jinjie/staff_cache.py, villages/page_versions.py; issue 13 point 6).
+"""The desk, the queue, the one-stop view and the tracking page kept while nothing they show has changed
+(jinjie/kept_pages.py, villages/page_versions.py; issue 13 point 6).
 
 A page answered from its kept copy renders no template, so the test client's `response.context` is None."""
 
@@ -303,3 +303,66 @@ def test_towns_of_follows_a_row_to_its_town(town, village, cadre, referral_matte
     assert page_versions.towns_of(event) == {town.pk}  # event → case → town
     assert page_versions.towns_of(route_step) == {town.pk}  # route step → matter → town
     assert page_versions.towns_of(cadre.village_memberships.first()) == {town.pk}  # membership → village
+
+
+# --- the villager's tracking page ----------------------------------------------------------------------------------
+
+
+def test_the_tracking_page_is_kept_for_every_visitor_until_the_case_moves(client, clerk, waiting_case):
+    url = f"/t/{waiting_case.token}/"
+    first = client.get(url)
+    assert first.status_code == 200 and not from_copy(first)
+    assert "csrftoken" not in first.cookies  # no form on an open case's page: nothing of the visitor's own
+
+    from django.test import Client
+
+    another_phone = Client()
+    assert from_copy(another_phone.get(url))
+
+    from cases import services
+
+    services.step_accept(actor=clerk, case_id=waiting_case.pk)
+    assert not from_copy(another_phone.get(url))
+
+
+def test_the_tracking_page_with_the_rating_form_is_not_shared(client, cadre, clerk, village, desk_matter):
+    case = open_case(actor=cadre, matter=desk_matter, village=village)
+    from cases import services
+
+    services.step_accept(actor=clerk, case_id=case.pk)
+    services.step_complete(actor=clerk, case_id=case.pk, outcome="办结")
+    url = f"/t/{case.token}/"
+
+    first = client.get(url)  # a first visit: the form's token comes with a new CSRF cookie
+    assert "csrftoken" in first.cookies and 'name="csrfmiddlewaretoken"' in first.content.decode()
+    second = client.get(url)  # now with the cookie: rendered and kept, under this visitor's cookie
+    assert not from_copy(second)
+    assert from_copy(client.get(url))
+
+    from django.test import Client
+
+    assert not from_copy(Client().get(url))  # somebody else's phone never gets this visitor's token
+
+
+def test_an_unknown_tracking_token_is_never_kept(client, db):
+    assert client.get("/t/nosuchtoken/").status_code == 404
+    assert client.get("/t/nosuchtoken/").status_code == 404
+
+
+def test_a_county_officer_one_stop_view_is_kept_and_moves_with_the_case_town(
+    client_for, county_officer, clerk, other_clerk, waiting_case, referral_matter
+):
+    from cases import services
+
+    for desk in (clerk, other_clerk):
+        services.step_accept(actor=desk, case_id=waiting_case.pk)
+        services.step_complete(actor=desk, case_id=waiting_case.pk, outcome="同意")
+    client = client_for(county_officer)
+    url = f"/cases/{waiting_case.number}/"
+    warm(client, url)
+    assert from_copy(client.get(url))
+
+    referral_matter.summary = "县里改了说明"
+    referral_matter.save()
+
+    assert not from_copy(client.get(url))

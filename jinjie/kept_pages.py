@@ -1,0 +1,138 @@
+"""The pages people open again and again — the desk, the queue, the one-stop view, a villager's tracking page —
+kept for as long as nothing they show has changed (issue 13 point 6).
+
+A copy is kept under the versions of the towns the page can show (villages.page_versions: every committed change of
+a town moves its version) and today's date (the due lights change at midnight), besides the address, the user, the
+browser's CSRF secret (a page's forms carry a token for it), the language and htmx's partial request. So a change
+anywhere in those towns — a case, a step, a roster, the catalogue, a membership — makes the next request render
+afresh; nothing is served that a fresh render would show differently, except within the moment between a commit and
+its version's move. SECONDS only bounds how long an unused copy takes memory.
+
+Whose towns (PAGES): a staff page, the towns the user works in; the tracking page, the case's own town.
+
+Kept only: a 200 for a GET; nothing pending in the flash messages (they show once); no cookie set by the view; not
+marked `never_kept` by the view (the one-stop view is when it shows a full ID number, which is logged each time it
+is shown); not a page that put a CSRF token in a form for a visitor who had no CSRF cookie yet (the token belongs to the
+cookie this response gives them). Each process keeps its own copies in the configured cache; the versions are in the
+database, so every process sees every change.
+"""
+
+import hashlib
+
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.db.models import Q
+from django.http import HttpResponse
+from django.utils import timezone
+
+from cases.access import roles_for
+from departments.models import Department
+from villages.models import Town
+from villages.page_versions import versions
+
+SECONDS = 600
+KEY_PREFIX = "kept-page"
+
+
+def _works_in(user) -> Q:
+    """The towns whose changes a staff page may show: the user's villages', desks', offices' and, for a county
+    officer, every town of the department's county; a superuser's, every town."""
+    if user.is_superuser:
+        return Q()
+    roles = roles_for(user)
+    departments = roles.clerk_department_ids | roles.county_department_ids
+    county_wide = Department.objects.filter(pk__in=departments, town=None).values("county")
+    return (
+        Q(pk__in=roles.office_town_ids | roles.supervisor_town_ids)
+        | Q(pk__in=Department.objects.filter(pk__in=departments).values("town"))
+        | Q(villages__in=roles.village_ids)
+        | Q(county__in=county_wide)
+    )
+
+
+def user_towns(request, kwargs):
+    """A staff page: the user's towns. None (nothing kept) for a visitor not signed in."""
+    if not request.user.is_authenticated:
+        return None
+    return Town.objects.filter(_works_in(request.user)).distinct()
+
+
+def case_page_towns(request, kwargs):
+    """The one-stop view: the user's towns and the case's own (a county officer reads a referral of any town)."""
+    if not request.user.is_authenticated:
+        return None
+    return Town.objects.filter(_works_in(request.user) | Q(cases__number=kwargs.get("number", ""))).distinct()
+
+
+def case_town(request, kwargs):
+    """The tracking page shows one case: its town's changes."""
+    return Town.objects.filter(cases__token=kwargs.get("token", ""))
+
+
+# view name → the towns whose changes it may show
+PAGES = {
+    "cases:desk": user_towns,
+    "cases:queue": user_towns,
+    "cases:detail": case_page_towns,
+    "cases:public_token": case_town,
+}
+
+
+def cache_key(request, towns) -> str | None:
+    """None when the page shows no town (nothing would ever move its key)."""
+    town_versions = versions(towns)
+    if not town_versions:
+        return None
+    parts = [
+        request.resolver_match.view_name,
+        request.get_full_path(),
+        str(request.user.pk or ""),
+        request.META.get("CSRF_COOKIE", ""),
+        getattr(request, "LANGUAGE_CODE", ""),
+        request.headers.get("HX-Request", ""),
+        timezone.localdate().isoformat(),
+        repr(town_versions),
+    ]
+    return f"{KEY_PREFIX}:{hashlib.sha256(chr(31).join(parts).encode()).hexdigest()}"
+
+
+def _keepable(request, response, had_csrf_cookie: bool) -> bool:
+    fresh_token = request.META.get("CSRF_COOKIE_NEEDS_UPDATE") and not had_csrf_cookie
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not getattr(response, "never_kept", False)
+        and not fresh_token
+        and not len(get_messages(request))
+    )
+
+
+class KeptPageMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        key, had_csrf_cookie = getattr(request, "_kept_page", (None, False))
+        if key is not None and _keepable(request, response, had_csrf_cookie):
+            cache.set(key, (response.content, response["Content-Type"]), SECONDS)
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        scope = PAGES.get(match.view_name) if match else None
+        if scope is None or request.method != "GET" or len(get_messages(request)):
+            return None
+        towns = scope(request, view_kwargs)
+        if towns is None:
+            return None
+        key = cache_key(request, towns)
+        if key is None:
+            return None
+        kept = cache.get(key)
+        if kept is not None:
+            content, content_type = kept
+            return HttpResponse(content, content_type=content_type)
+        request._kept_page = (key, bool(request.META.get("CSRF_COOKIE")))
+        return None
