@@ -96,7 +96,11 @@ def desk_day(*, desk: Desk, day: dt.date) -> DeskDay | None:
 
 
 def desk_panel(*, desk: Desk, day: dt.date) -> dict:
-    """What the calling panel shows: the ticket at the desk, the first of the line, the parked ones. Five queries."""
+    """What the calling panel shows: the ticket at the desk, the first of the line, the parked ones. Five queries;
+    one while nobody in the town has taken a number today (the hall not open yet, a town that calls no numbers)."""
+    if not Ticket.objects.filter(town_id=desk.town_id, day=day).exists():
+        return {"current_cases": [], "desk": desk, "version": 0, "current": None, "waiting": [], "waiting_count": 0,
+                "parked": []}  # fmt: skip
     state = desk_day(desk=desk, day=day)
     line = desk_line(desk=desk, day=day)
     parked = (

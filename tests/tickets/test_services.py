@@ -386,3 +386,16 @@ def test_turn_at_a_desk_still_handling_another_case_goes_on(
     call(power_desk, power_clerk)
     at_village.refresh_from_db()
     assert at_village.finished_at is None  # the second certificate is still being written
+
+
+def test_before_anybody_takes_a_number_the_panel_is_empty_and_costs_one_query(
+    hall_day, new_case, ticket_for, village_desk, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
+        panel = selectors.desk_panel(desk=village_desk, day=DAY)
+    assert (panel["current"], panel["waiting"], panel["waiting_count"], panel["parked"]) == (None, [], 0, [])
+
+    ticket = ticket_for(new_case())  # the first number of the day: the whole panel from now on
+
+    panel = selectors.desk_panel(desk=village_desk, day=DAY)
+    assert [t.pk for t in panel["waiting"]] == [ticket.pk] and panel["waiting_count"] == 1
