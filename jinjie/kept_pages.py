@@ -26,8 +26,9 @@ from django.http import HttpResponse
 from django.utils import timezone
 
 from cases.access import roles_for
+from cases.models import Case
 from departments.models import Department
-from villages.models import Town
+from villages.models import Town, Village
 from villages.page_versions import versions
 
 SECONDS = 600
@@ -42,10 +43,10 @@ def _works_in(user) -> Q:
     roles = roles_for(user)
     departments = roles.clerk_department_ids | roles.county_department_ids
     county_wide = Department.objects.filter(pk__in=departments, town=None).values("county")
-    return (
+    return (  # semi-joins, never a join that multiplies the towns' rows
         Q(pk__in=roles.office_town_ids | roles.supervisor_town_ids)
         | Q(pk__in=Department.objects.filter(pk__in=departments).values("town"))
-        | Q(villages__in=roles.village_ids)
+        | Q(pk__in=Village.objects.filter(pk__in=roles.village_ids).values("town"))
         | Q(county__in=county_wide)
     )
 
@@ -54,19 +55,20 @@ def user_towns(request, kwargs):
     """A staff page: the user's towns. None (nothing kept) for a visitor not signed in."""
     if not request.user.is_authenticated:
         return None
-    return Town.objects.filter(_works_in(request.user)).distinct()
+    return Town.objects.filter(_works_in(request.user))
 
 
 def case_page_towns(request, kwargs):
     """The one-stop view: the user's towns and the case's own (a county officer reads a referral of any town)."""
     if not request.user.is_authenticated:
         return None
-    return Town.objects.filter(_works_in(request.user) | Q(cases__number=kwargs.get("number", ""))).distinct()
+    case = Case.objects.filter(number=kwargs.get("number", "")).values("town")
+    return Town.objects.filter(_works_in(request.user) | Q(pk__in=case))
 
 
 def case_town(request, kwargs):
     """The tracking page shows one case: its town's changes."""
-    return Town.objects.filter(cases__token=kwargs.get("token", ""))
+    return Town.objects.filter(pk__in=Case.objects.filter(token=kwargs.get("token", "")).values("town"))
 
 
 # view name → the towns whose changes it may show

@@ -366,3 +366,16 @@ def test_a_county_officer_one_stop_view_is_kept_and_moves_with_the_case_town(
     referral_matter.save()
 
     assert not from_copy(client.get(url))
+
+
+def test_the_versions_are_read_without_joining_the_towns_to_their_cases(client_for, town_office, waiting_case):
+    """Semi-joins only: a join of the towns to their villages or cases is a scan of the town's whole history."""
+    client = client_for(town_office)
+    url = f"/cases/{waiting_case.number}/"
+    warm(client, url)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert from_copy(client.get(url))
+
+    [read] = [q["sql"] for q in queries.captured_queries if "villages_townversion" in q["sql"]]
+    assert read.count("JOIN") == 1 and "DISTINCT" not in read  # the version row, nothing else
