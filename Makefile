@@ -57,6 +57,7 @@ worker: setup
 MYPY_FILES = $(wildcard cases/services cases/errors.py cases/selectors.py cases/workflow.py villages/services.py \
 	villages/selectors.py departments/selectors.py villages/access.py departments/access.py cases/access.py \
 	departments/services.py cases/catalogue_template.py villages/public_towns.py jinjie/public_cache.py \
+	villages/page_versions.py jinjie/kept_pages.py \
 	stats/queries.py stats/tally.py stats/county.py stats/replica.py notices/services.py notices/sender.py notices/selectors.py notices/messages.py notices/quiet.py \
 	notices/backends)
 # The suite runs in PYTEST_WORKERS processes (pytest-xdist; each has its own test database). Groups marked

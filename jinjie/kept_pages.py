@@ -37,18 +37,20 @@ KEY_PREFIX = "kept-page"
 
 def _works_in(user) -> Q:
     """The towns whose changes a staff page may show: the user's villages', desks', offices' and, for a county
-    officer, every town of the department's county; a superuser's, every town."""
+    officer, every town of the department's county; a superuser's, every town. Semi-joins, never a join that
+    multiplies the towns' rows; only the parts the user has (most people have one role)."""
     if user.is_superuser:
         return Q()
     roles = roles_for(user)
-    departments = roles.clerk_department_ids | roles.county_department_ids
-    county_wide = Department.objects.filter(pk__in=departments, town=None).values("county")
-    return (  # semi-joins, never a join that multiplies the towns' rows
-        Q(pk__in=roles.office_town_ids | roles.supervisor_town_ids)
-        | Q(pk__in=Department.objects.filter(pk__in=departments).values("town"))
-        | Q(pk__in=Village.objects.filter(pk__in=roles.village_ids).values("town"))
-        | Q(county__in=county_wide)
-    )
+    where = Q(pk__in=roles.office_town_ids | roles.supervisor_town_ids)
+    if roles.village_ids:
+        where |= Q(pk__in=Village.objects.filter(pk__in=roles.village_ids).values("town"))
+    if roles.clerk_department_ids:
+        where |= Q(pk__in=Department.objects.filter(pk__in=roles.clerk_department_ids).values("town"))
+    if roles.county_department_ids:
+        departments = Department.objects.filter(pk__in=roles.county_department_ids)
+        where |= Q(pk__in=departments.values("town")) | Q(county__in=departments.filter(town=None).values("county"))
+    return where
 
 
 def user_towns(request, kwargs):
