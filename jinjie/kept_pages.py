@@ -1,5 +1,5 @@
-"""The pages people open again and again — the desk, the queue, the one-stop view, a villager's tracking page —
-kept for as long as nothing they show has changed (issue 13 point 6).
+"""The pages people open again and again — the desk, the queue, the one-stop view, a villager's tracking page, the
+hall board's calls — kept for as long as nothing they show has changed (issue 13 point 6).
 
 A copy is kept under the versions of the towns the page can show (villages.page_versions: every committed change of
 a town moves its version) and today's date (the due lights change at midnight), besides the address, the user, the
@@ -8,7 +8,8 @@ anywhere in those towns — a case, a step, a roster, the catalogue, a membershi
 afresh; nothing is served that a fresh render would show differently, except within the moment between a commit and
 its version's move. SECONDS only bounds how long an unused copy takes memory.
 
-Whose towns (PAGES): a staff page, the towns the user works in; the tracking page, the case's own town.
+Whose towns (PAGES): a staff page, the towns the user works in; the tracking page, the case's own town; the board's
+calls, the hall's town.
 
 Kept only: a 200 for a GET; nothing pending in the flash messages (they show once); no cookie set by the view; not
 marked `never_kept` by the view (the one-stop view is when it shows a full ID number, which is logged each time it
@@ -73,12 +74,25 @@ def case_town(request, kwargs):
     return Town.objects.filter(pk__in=Case.objects.filter(token=kwargs.get("token", "")).values("town"))
 
 
+def named_town(request, kwargs):
+    """A town's own public page (/<town code>/…)."""
+    return Town.objects.filter(code=kwargs.get("town_code", ""))
+
+
+def every_town(request, kwargs):
+    """A page of the single-town addresses, which show the first town (any town's change counts)."""
+    return Town.objects.all()
+
+
 # view name → the towns whose changes it may show
 PAGES = {
     "cases:desk": user_towns,
     "cases:queue": user_towns,
     "cases:detail": case_page_towns,
     "cases:public_token": case_town,
+    # The hall board's calls, polled every second or two by every TV of the hall.
+    "town:board_calls": named_town,
+    "tickets:board_calls": every_town,
 }
 
 

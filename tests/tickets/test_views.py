@@ -203,6 +203,26 @@ def test_board_json_has_the_calls_and_no_personal_data(
     assert DISTINCTIVE not in str(data)
 
 
+@pytest.mark.parametrize("path", ["/hall/calls.json", "/451425102/hall/calls.json"])
+def test_the_board_calls_are_kept_between_calls_and_a_new_call_is_on_the_next_poll(
+    hall_day, client, cadre, village_desk, new_case, ticket_for, path
+):
+    ticket_for(new_case(name="黄一"))
+    ticket_for(new_case(name="韦二"))
+    call(village_desk, cadre)
+    first = client.get(path)
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(path)
+    assert again.json() == first.json() and len(first.json()["calls"]) == 1
+    assert not any("tickets_" in q["sql"] for q in queries.captured_queries)  # the kept copy (jinjie/kept_pages.py)
+
+    services.ticket_serve(actor=cadre, desk=village_desk, version=version(village_desk))
+    services.ticket_finish(actor=cadre, desk=village_desk, version=version(village_desk))
+    call(village_desk, cadre)
+
+    assert [c["number"] for c in client.get(path).json()["calls"]] == ["A002"]
+
+
 @pytest.mark.parametrize("path", ["/hall/calls.json", "/hall/"])
 def test_board_cost_is_flat_with_the_days_tickets(hall_day, client, cadre, village, new_case, path):
     def count():
