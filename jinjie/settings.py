@@ -212,7 +212,15 @@ NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
 # Nothing shared lives in the cache: login failures (django-axes) and tracking guesses (cases.GuessCounter) are
 # counted in database tables that `migrate` creates, so no extra command or service can be forgotten. The cache is
 # only a per-process convenience.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "jinjie"}}
+# Per process: the public pages' short-lived copies and the kept staff pages (jinjie/kept_pages.py, 10–35 KB each; a
+# thousand of them is at most some 35 MB per worker).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "jinjie",
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    }
+}
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

@@ -83,7 +83,10 @@ def changed(towns: Iterable[int] | None) -> None:
     if pending is None or not any(entry[1] == pending.flush for entry in connection.run_on_commit):
         pending = _Pending()
         connection._town_changes = pending
-        transaction.on_commit(pending.flush)
+        # Robust: the change is committed whatever happens here; a bump that fails is logged, and the copies it
+        # should have retired are gone within kept_pages.SECONDS, rather than the user seeing an error for a
+        # change that was made.
+        transaction.on_commit(pending.flush, robust=True)
     pending.add(towns)
 
 
