@@ -113,7 +113,8 @@ def versions(towns: models.QuerySet[Town]) -> tuple[tuple[int, int], ...]:
 
 def _counts(sender) -> bool:
     meta = sender._meta
-    return (meta.app_label in APPS or meta.label == settings.AUTH_USER_MODEL) and meta.label_lower not in IGNORED
+    accounts = (settings.AUTH_USER_MODEL, "auth.Group")  # who a user is, and what their group lets them do
+    return (meta.app_label in APPS or meta.label in accounts) and meta.label_lower not in IGNORED
 
 
 def _on_save(sender, instance, created=False, raw=False, update_fields=None, **kwargs):
@@ -132,8 +133,11 @@ def _on_delete(sender, instance, **kwargs):
 
 
 def _on_m2m(sender, instance, action, **kwargs):
-    if action.startswith("post_") and (_counts(type(instance)) or _counts(sender)):
-        changed(EVERY_TOWN if meta_is_user(type(instance)) else towns_of(instance))
+    if not action.startswith("post_") or not (_counts(type(instance)) or _counts(sender)):
+        return
+    # A user's groups, a group's permissions: what someone may do, in any town.
+    accounts = meta_is_user(type(instance)) or type(instance)._meta.label == "auth.Group"
+    changed(EVERY_TOWN if accounts else towns_of(instance))
 
 
 def meta_is_user(model) -> bool:

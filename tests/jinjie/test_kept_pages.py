@@ -379,3 +379,16 @@ def test_the_versions_are_read_without_joining_the_towns_to_their_cases(client_f
 
     [read] = [q["sql"] for q in queries.captured_queries if "villages_townversion" in q["sql"]]
     assert read.count("JOIN") == 1 and "DISTINCT" not in read  # the version row, nothing else
+
+
+def test_a_group_permission_or_a_users_groups_changed_moves_every_town(town, cadre):
+    from django.contrib.auth.models import Group, Permission
+
+    other_town = TownFactory(code="451425104", name="龙茗镇", county="天等县")
+    group = Group.objects.create(name="临时组")
+    before = version(town), version(other_town)
+
+    cadre.groups.add(group)
+    group.permissions.add(Permission.objects.get(codename="view_case"))
+
+    assert (version(town), version(other_town)) == (before[0] + 2, before[1] + 2)
