@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from django.db import IntegrityError, connection, transaction
 from django.db.models import JSONField
 
+from villages import page_versions
+
 
 class Table:
     """The columns a model's rows are written with, in the order the generator gives them."""
@@ -94,6 +96,7 @@ class Inserter:
             yield self
             if self.checks_references:
                 self._check_references()
+            page_versions.changed(page_versions.EVERY_TOWN)  # COPY and bulk_create send no signal
 
     def referenced(self, model, ids) -> None:
         """Ids the batch points at other than through `insert` (e.g. an ORM upsert's)."""

@@ -392,3 +392,17 @@ def test_a_group_permission_or_a_users_groups_changed_moves_every_town(town, cad
     group.permissions.add(Permission.objects.get(codename="view_case"))
 
     assert (version(town), version(other_town)) == (before[0] + 2, before[1] + 2)
+
+
+def test_generated_load_data_moves_the_versions(db):
+    import io
+
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=io.StringIO())
+    town = TownVersion.objects.get().town
+    before = version(town)
+
+    call_command("generate_load_data", cases=60, years=0.1, stdout=io.StringIO())
+
+    assert version(town) > before  # its rows go in by COPY or bulk_create, which send no signal
