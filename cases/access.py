@@ -4,11 +4,12 @@ move on this case now", which the one-stop view's buttons and the services both 
 
 from dataclasses import dataclass
 
+from django.db.models import CharField, Value
 from django.utils.translation import gettext_lazy as _
 
-from departments.access import department_roles, is_clerk_of, is_county_officer_of
+from departments.access import department_memberships, is_clerk_of, is_county_officer_of
 from departments.models import DepartmentMember
-from villages.access import cadre_village_ids, is_cadre_of, is_office_of, visible_town_ids
+from villages.access import cadre_memberships, is_cadre_of, is_office_of, town_memberships, visible_town_ids
 from villages.models import TownStaff
 
 from .workflow import Move, StepKind
@@ -73,11 +74,16 @@ def roles_for(user, *, fresh: bool = False) -> Roles:
     cached = getattr(user, "_hall_roles", None)
     if cached is not None and not fresh:
         return cached
-    if fresh:
-        user.__dict__.pop("_hall_town_roles", None)
-    departments = department_roles(user)
+    # The three kinds of membership, each as its own module defines "active", in one query.
+    kinds = {"department": department_memberships, "village": cadre_memberships, "town": town_memberships}
+    first, *rest = (query(user).annotate(kind=Value(kind, output_field=CharField())) for kind, query in kinds.items())
+    found: dict[str, list[tuple[int, str]]] = {kind: [] for kind in kinds}
+    for pk, role, kind in first.union(*rest, all=True):
+        found[kind].append((pk, role))
+    user._hall_town_roles = found["town"]  # what villages.access.town_roles would read
+    departments = found["department"]
     roles = Roles(
-        village_ids=cadre_village_ids(user),
+        village_ids=frozenset(pk for pk, _ in found["village"]),
         clerk_department_ids=frozenset(d for d, r in departments if r == DepartmentMember.Role.CLERK),
         county_department_ids=frozenset(d for d, r in departments if r == DepartmentMember.Role.COUNTY_OFFICER),
         office_town_ids=visible_town_ids(user, roles=(TownStaff.Role.OFFICE,)),

@@ -1,7 +1,7 @@
 """Who a user is in a town and its villages, read from the memberships this app keeps (STYLE.md: access predicates
 live beside the memberships they read). Higher apps compose these; they never query the memberships themselves."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Q, QuerySet, Value
 
 from .models import CountyStaff, Town, TownStaff, VillageCadre
 
@@ -20,12 +20,26 @@ def is_office_of(user, town_id: int | None) -> bool:
     return TownStaff.objects.filter(user=user, town_id=town_id, role=TownStaff.Role.OFFICE, is_active=True).exists()
 
 
+def cadre_memberships(user) -> QuerySet:
+    """(village id, "") for each active cadre membership, unevaluated (cases.access.roles_for reads it in one
+    query with the others)."""
+    return (
+        VillageCadre.objects.filter(user=user, is_active=True)
+        .order_by()
+        .annotate(role=Value("", output_field=CharField()))
+        .values_list("village_id", "role")
+    )
+
+
 def cadre_village_ids(user) -> frozenset[int]:
     if not user.is_authenticated:
         return frozenset()
-    return frozenset(
-        VillageCadre.objects.filter(user=user, is_active=True).order_by().values_list("village_id", flat=True)
-    )
+    return frozenset(village for village, _ in cadre_memberships(user))
+
+
+def town_memberships(user) -> QuerySet:
+    """(town id, role) for each active office or supervisor membership, unevaluated."""
+    return TownStaff.objects.filter(user=user, is_active=True).order_by().values_list("town_id", "role")
 
 
 def town_roles(user) -> list[tuple[int, str]]:
@@ -34,7 +48,7 @@ def town_roles(user) -> list[tuple[int, str]]:
         return []
     cached = getattr(user, "_hall_town_roles", None)
     if cached is None:
-        cached = list(TownStaff.objects.filter(user=user, is_active=True).order_by().values_list("town_id", "role"))
+        cached = list(town_memberships(user))
         user._hall_town_roles = cached
     return cached
 

@@ -550,3 +550,26 @@ def test_invalid_input_is_a_form_error_with_the_text_kept(client_for, cadre, cas
     assert 'value="户籍和居住情况已核实"' in content
     assert "invalid-feedback" in content
     assert reload(case).state == Case.State.RECEIVED
+
+
+def test_all_of_a_users_roles_are_read_in_one_query(
+    cadre, department, other_department, county_department, town, django_assert_num_queries
+):
+    from cases.access import roles_for
+    from departments.models import DepartmentMember
+    from tests.factories import DepartmentMemberFactory, TownStaffFactory
+    from villages.models import TownStaff
+
+    DepartmentMemberFactory(user=cadre, department=department, role=DepartmentMember.Role.CLERK)
+    DepartmentMemberFactory(user=cadre, department=county_department, role=DepartmentMember.Role.COUNTY_OFFICER)
+    TownStaffFactory(user=cadre, town=town, role=TownStaff.Role.SUPERVISOR)
+    ended = DepartmentMemberFactory(user=cadre, department=other_department, role=DepartmentMember.Role.CLERK)
+    ended.is_active = False
+    ended.save()
+
+    with django_assert_num_queries(1):
+        roles = roles_for(cadre, fresh=True)
+
+    assert roles.village_ids and roles.clerk_department_ids == {department.pk}
+    assert roles.county_department_ids == {county_department.pk}
+    assert roles.supervisor_town_ids == {town.pk} and not roles.office_town_ids

@@ -83,7 +83,7 @@ def test_a_list_pages_with_the_same_number_of_queries_for_one_row_and_for_fifty(
     url += f"&by=village&id={village.pk}"  # the new village's cases only
     make_case(matter=matter, village=village, received_at=mar(2, 9), state="received", steps=[village_step()])
     office.get(url)  # the session and the user are warmed up
-    with django_assert_num_queries(8) as one:  # session, user, roles ×3, towns, the count, the page
+    with django_assert_num_queries(7) as one:  # session, user, town memberships, town, count, roles (one), page
         response = office.get(url)
     assert response.context["page"].paginator.count == 1
     for _i in range(49):
