@@ -400,6 +400,12 @@ class CaseStep(models.Model):
                 condition=Q(state="active"),
                 name="casestep_active_village",
             ),
+            # A town's open work by desk (the hall board's 待办 numbers), not every active step of the county.
+            models.Index(
+                fields=["town", "kind", "department"],
+                condition=Q(state="active"),
+                name="casestep_active_town",
+            ),
             models.Index(fields=["department", "state"], name="casestep_department_state"),
             models.Index(fields=["due_at"], name="casestep_due"),
             models.Index(fields=["due_on"], name="casestep_due_on"),

@@ -183,6 +183,21 @@ def test_board_queries_do_not_grow_with_villages_desks_and_cases(
     assert response.context["completed_today"] == 12
 
 
+def test_board_counts_read_only_the_rows_of_now(client, hall_day, village, cadre, referral_matter):
+    """Today's numbers with today's range in the WHERE (two case indexes), the waiting numbers from the town's active
+    steps: never a count that filters the town's whole history row by row (173 ms at 10,000,000 cases)."""
+    stamp(open_case(actor=cadre, matter=referral_matter, village=village), cadre)
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(HALL).status_code == 200
+
+    counts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT")]
+    today = next(sql for sql in counts if '"cases_case"' in sql.split(" FROM ")[1])
+    assert '"received_at" >=' in today.split(" WHERE ", 1)[1] and '"closed_at" >=' in today.split(" WHERE ", 1)[1]
+    waiting = next(sql for sql in queries.captured_queries if 'FROM "cases_casestep"' in sql["sql"])["sql"]
+    assert '"cases_casestep"."town_id" =' in waiting and "JOIN" not in waiting
+
+
 # --- on other days -----------------------------------------------------------------------------------------------
 
 
