@@ -3,7 +3,9 @@ hall board's calls — kept for as long as nothing they show has changed (issue 
 
 A copy is kept under the versions of the towns the page can show (villages.page_versions: every committed change of
 a town moves its version) and today's date (the due lights change at midnight), besides the address, the user, the
-browser's CSRF secret (a page's forms carry a token for it), the language and htmx's partial request. So a change
+language and htmx's partial request. A form's CSRF token is not kept: the copy holds a placeholder where the token
+was, and each answer from it gets the asker's own token (and, for a first visit, the cookie it belongs to), as a
+fresh render would. So a change
 anywhere in those towns — a case, a step, a roster, the catalogue, a membership — makes the next request render
 afresh; nothing is served that a fresh render would show differently, except within the moment between a commit and
 its version's move. SECONDS only bounds how long an unused copy takes memory.
@@ -13,17 +15,18 @@ calls, the hall's town.
 
 Kept only: a 200 for a GET; nothing pending in the flash messages (they show once); no cookie set by the view; not
 marked `never_kept` by the view (the one-stop view is when it shows a full ID number, which is logged each time it
-is shown); not a page that put a CSRF token in a form for a visitor who had no CSRF cookie yet (the token belongs to the
-cookie this response gives them). Each process keeps its own copies in the configured cache; the versions are in the
+is shown). Each process keeps its own copies in the configured cache; the versions are in the
 database, so every process sees every change.
 """
 
 import hashlib
+import re
 
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.db.models import Q
 from django.http import HttpResponse
+from django.middleware.csrf import CSRF_TOKEN_LENGTH, get_token
 from django.utils import timezone
 
 from cases.access import roles_for
@@ -34,6 +37,9 @@ from villages.page_versions import versions
 
 SECONDS = 600
 KEY_PREFIX = "kept-page"
+# What {% csrf_token %} writes (django.template.defaulttags.CsrfTokenNode), and what the copy holds instead.
+TOKEN_FIELD = re.compile(rb'(name="csrfmiddlewaretoken" value=")[A-Za-z0-9]{%d}(")' % CSRF_TOKEN_LENGTH)
+PLACEHOLDER = b"\x00csrf\x00"
 
 
 def _works_in(user) -> Q:
@@ -105,7 +111,6 @@ def cache_key(request, towns) -> str | None:
         request.resolver_match.view_name,
         request.get_full_path(),
         str(request.user.pk or ""),
-        request.META.get("CSRF_COOKIE", ""),
         getattr(request, "LANGUAGE_CODE", ""),
         request.headers.get("HX-Request", ""),
         timezone.localdate().isoformat(),
@@ -114,16 +119,21 @@ def cache_key(request, towns) -> str | None:
     return f"{KEY_PREFIX}:{hashlib.sha256(chr(31).join(parts).encode()).hexdigest()}"
 
 
-def _keepable(request, response, had_csrf_cookie: bool) -> bool:
-    fresh_token = request.META.get("CSRF_COOKIE_NEEDS_UPDATE") and not had_csrf_cookie
+def _keepable(request, response) -> bool:
     return (
         response.status_code == 200
         and not response.streaming
         and not response.cookies
         and not getattr(response, "never_kept", False)
-        and not fresh_token
         and not len(get_messages(request))
     )
+
+
+def _answer(kept, request) -> HttpResponse:
+    content, content_type = kept
+    if PLACEHOLDER in content:
+        content = content.replace(PLACEHOLDER, get_token(request).encode())
+    return HttpResponse(content, content_type=content_type)
 
 
 class KeptPageMiddleware:
@@ -132,9 +142,10 @@ class KeptPageMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        key, had_csrf_cookie = getattr(request, "_kept_page", (None, False))
-        if key is not None and _keepable(request, response, had_csrf_cookie):
-            cache.set(key, (response.content, response["Content-Type"]), SECONDS)
+        key = getattr(request, "_kept_page", None)
+        if key is not None and _keepable(request, response):
+            content = TOKEN_FIELD.sub(rb"\1" + PLACEHOLDER + rb"\2", response.content)
+            cache.set(key, (content, response["Content-Type"]), SECONDS)
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
@@ -150,7 +161,6 @@ class KeptPageMiddleware:
             return None
         kept = cache.get(key)
         if kept is not None:
-            content, content_type = kept
-            return HttpResponse(content, content_type=content_type)
-        request._kept_page = (key, bool(request.META.get("CSRF_COOKIE")))
+            return _answer(kept, request)
+        request._kept_page = key
         return None

@@ -19,6 +19,13 @@ pytestmark = pytest.mark.django_db
 MANY = 50
 
 
+@pytest.fixture(autouse=True)
+def _every_request_renders(monkeypatch):
+    """The pages' own queries: a request answered from a kept copy renders nothing (jinjie/kept_pages.py, whose own
+    cost is tested in tests/jinjie/test_kept_pages.py), so no page is kept here."""
+    monkeypatch.setattr("jinjie.kept_pages.PAGES", {})
+
+
 def assert_same_queries(client, url: str, grow, django_assert_num_queries):
     """Count the queries of `url`, add rows with `grow()`, and require the same count again."""
     client.get(url)  # warm-up: nothing per-process (content types, translations) is counted below
