@@ -197,6 +197,9 @@ def conflict(messages: list[tuple[str, str]]) -> bool:
     return any(tag in ("danger", "warning", "info") and any(c in m for c in CONFLICT_TEXTS) for tag, m in messages)
 
 
+STALE = 409  # cases.views: a form older than the case (someone else acted first) is refused with 409
+
+
 class Outcome:
     OK = "ok"  # acknowledged
     CONFLICT = "conflict"  # refused because another user was first: nothing done
@@ -258,6 +261,11 @@ class HallUser(HttpUser):
                 if status == 302 and re.search(redirect_to, location):
                     response.success()
                     return response, attempt, status
+                if status == STALE and attempt == 1:
+                    # The hall's answer to a form shown before another user acted (the case page again, with its
+                    # message, nothing done): what act() counts as a conflict, not an error.
+                    response.success()
+                    return None, attempt, status
                 if not status:
                     response.failure(f"no response: {response.error}")
                 elif status == 302:
@@ -430,7 +438,10 @@ def act(user: HallUser, number: str, action: str, event: str, fields: dict, succ
     data.update(fields)
     # Done or refused, the answer is a message on the page the form leads to: the queue or the case.
     target = rf"(/cases/{re.escape(number)}/|/{fields.get('next', 'cases')}/)$"
-    done, attempts, _ = user.submit(url, f"POST /cases/<n>/{action}/", data, redirect_to=target)
+    done, attempts, status = user.submit(url, f"POST /cases/<n>/{action}/", data, redirect_to=target)
+    if done is None and status == STALE and attempts == 1:
+        ack(kind="step_conflict", user=user.username, number=number, action=event, step=data["step"], attempts=1)
+        return Outcome.CONFLICT  # another user was first: refused with 409, nothing done
     if done is None:
         ack(kind="action_failed", user=user.username, number=number, action=event, step=data["step"], attempts=attempts)
         return Outcome.FAILED
