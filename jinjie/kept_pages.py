@@ -3,20 +3,21 @@ hall board's calls — kept for as long as nothing they show has changed (issue 
 
 A copy is kept under the versions of the towns the page can show (villages.page_versions: every committed change of
 a town moves its version) and today's date (the due lights change at midnight), besides the address, the user, the
-language and htmx's partial request. A form's CSRF token is not kept: the copy holds a placeholder where the token
-was, and each answer from it gets the asker's own token (and, for a first visit, the cookie it belongs to), as a
-fresh render would. So a change
-anywhere in those towns — a case, a step, a roster, the catalogue, a membership — makes the next request render
-afresh; nothing is served that a fresh render would show differently, except within the moment between a commit and
-its version's move. SECONDS only bounds how long an unused copy takes memory.
+language and htmx's partial request. So a change anywhere in those towns — a case, a step, a roster, the catalogue,
+a membership — makes the next request render afresh; nothing is served that a fresh render would show differently,
+except within the moment between a commit and its version's move. SECONDS only bounds how long an unused copy takes
+memory.
+
+A form's CSRF token is not kept: the copy holds a placeholder where the token was, and each answer from it gets the
+asker's own token (and, for a first visit, the cookie it belongs to), as a fresh render would.
 
 Whose towns (PAGES): a staff page, the towns the user works in; the tracking page, the case's own town; the board's
 calls, the hall's town.
 
 Kept only: a 200 for a GET; nothing pending in the flash messages (they show once); no cookie set by the view; not
 marked `never_kept` by the view (the one-stop view is when it shows a full ID number, which is logged each time it
-is shown). Each process keeps its own copies in the configured cache; the versions are in the
-database, so every process sees every change.
+is shown). Each process keeps its own copies in the configured cache; the versions are in the database, so every
+process sees every change.
 """
 
 import hashlib

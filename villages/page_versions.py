@@ -1,7 +1,8 @@
-"""What changes a town's staff pages, and the version their cached copies are kept under (issue 13 point 6).
+"""What changes the pages a town shows, and the version their kept copies are filed under (issue 13 point 6).
 
-The desk, the queue and the one-stop view are kept per user under the versions of the towns they show
-(jinjie/kept_pages.py): a copy is served only while no change in those towns has been committed since it was made.
+The desk, the queue, the one-stop view, the tracking page and the hall board's calls are kept under the versions of
+the towns they show (jinjie/kept_pages.py): a copy is served only while no change in those towns has been committed
+since it was made.
 The one rule of what counts as a change lives here. Every save, delete and many-to-many change of a model of the
 hall's apps (APPS) or of a user — whoever made it: a service, the admin, a command — counts for the town the row
 belongs to (`towns_of`); a row that belongs to no one town (a county department, the county's template catalogue,
